@@ -1,0 +1,1 @@
+"""Accounts: people who log in (consumers, merchant staff, platform admins) and their API tokens."""

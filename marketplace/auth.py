@@ -1,0 +1,82 @@
+"""Who is asking: a session (web pages) or a personal access token (the API)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import Flask, abort, g, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .accounts.models import User
+from .errors import AuthenticationFailed, PermissionDenied
+from .extensions import db, login_manager
+from .merchants.models import Membership, Merchant
+
+
+def init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load(user_id: str):
+        try:
+            ident, version = (int(x) for x in user_id.split("."))
+        except ValueError:
+            return None
+        user = db.session.get(User, ident)
+        if user is None or user.session_version != version:
+            return None  # the password changed since this session was made
+        return user
+
+
+def admin_required(view):
+    """Platform admins only; anyone else gets 404 so the admin area is not advertised."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        if not current_user.is_platform_admin:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@dataclass(frozen=True)
+class ApiPrincipal:
+    """The caller of an API request: the token's user acting for the token's merchant."""
+
+    user: User
+    merchant: Merchant
+    membership: Membership
+    token_id: int
+
+
+def api_principal() -> ApiPrincipal:
+    """Authenticate the request's bearer token (cached per request)."""
+    if "api_principal" in g:
+        return g.api_principal
+    from .accounts.services import token_from_plaintext
+    from .merchants.services import membership_for
+
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret:
+        raise AuthenticationFailed(_l("Send a personal access token as 'Authorization: Bearer'."))
+    token = token_from_plaintext(secret.strip())
+    membership = membership_for(token.user, token.merchant_id)
+    if membership is None:
+        raise AuthenticationFailed(_l("Invalid or expired token."))  # removed from the staff
+    db.session.commit()  # keep last_used_at even if the request fails later
+    g.api_principal = ApiPrincipal(token.user, membership.merchant, membership, token.id)
+    return g.api_principal
+
+
+def require_platform_admin(user) -> None:
+    if not getattr(user, "is_platform_admin", False):
+        raise PermissionDenied()

@@ -1,0 +1,1 @@
+"""Catalog: listings (products with variants, services, vouchers), categories and images."""

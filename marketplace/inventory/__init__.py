@@ -1,0 +1,1 @@
+"""Inventory: stock per variant per store, changed only through append-only movements."""

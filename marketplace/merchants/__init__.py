@@ -1,0 +1,1 @@
+"""Merchants: the businesses selling on the marketplace, their staff and the platform's approval."""

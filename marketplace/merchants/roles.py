@@ -1,0 +1,42 @@
+"""What each merchant role may do. Data, not code: views and the API ask ``allowed``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    MANAGER = "manager"
+    STAFF = "staff"
+
+
+class Permission(StrEnum):
+    VIEW = "view"                      # see the merchant's stores, listings, stock
+    ADJUST_STOCK = "adjust_stock"      # stock movements, counts, transfers, CSV import
+    MANAGE_STORES = "manage_stores"    # create/edit stores, hours, exceptions, pickup settings
+    MANAGE_LISTINGS = "manage_listings"
+    MANAGE_STAFF = "manage_staff"      # invite, change roles, remove
+    MANAGE_PROFILE = "manage_profile"  # merchant name, logo, contact
+    MANAGE_TOKENS = "manage_tokens"    # create personal access tokens for oneself
+
+
+P = Permission
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.OWNER: frozenset(Permission),
+    Role.MANAGER: frozenset({P.VIEW, P.ADJUST_STOCK, P.MANAGE_STORES, P.MANAGE_LISTINGS,
+                             P.MANAGE_STAFF, P.MANAGE_TOKENS}),
+    Role.STAFF: frozenset({P.VIEW, P.ADJUST_STOCK, P.MANAGE_TOKENS}),
+}
+
+# A manager may invite and edit staff and managers, never owners.
+ASSIGNABLE_ROLES: dict[Role, frozenset[Role]] = {
+    Role.OWNER: frozenset(Role),
+    Role.MANAGER: frozenset({Role.MANAGER, Role.STAFF}),
+    Role.STAFF: frozenset(),
+}
+
+
+def allowed(role: Role | str, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[Role(role)]

@@ -1,0 +1,14 @@
+"""Every core model, imported in one place so the metadata is complete for Alembic."""
+
+from .accounts.models import PersonalAccessToken, User
+from .catalog.models import Category, Listing, ListingImage, ListingTag, Variant
+from .inventory.models import StockLevel, StockMovement
+from .merchants.models import Invitation, Membership, Merchant, MerchantStatusChange
+from .outbox.models import OutboxMessage
+from .stores.models import OpeningInterval, Store, StoreException
+
+__all__ = [
+    "Category", "Invitation", "Listing", "ListingImage", "ListingTag", "Membership", "Merchant",
+    "MerchantStatusChange", "OpeningInterval", "OutboxMessage", "PersonalAccessToken",
+    "StockLevel", "StockMovement", "Store", "StoreException", "User", "Variant",
+]

@@ -1,0 +1,66 @@
+"""Money is an integer in the currency's minor unit plus an ISO 4217 code; no floats.
+
+VND has no minor unit, so 150000 means ₫150,000; USD has two, so 1999 means $19.99.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import get_currency_precision, list_currencies
+from flask_babel import format_currency, get_locale
+from flask_babel import lazy_gettext as _l
+
+from .errors import ValidationError
+
+_CURRENCIES = frozenset(list_currencies())
+
+
+def validate_currency(code: str | None, field: str = "currency") -> str:
+    code = (code or "").strip().upper()
+    if code not in _CURRENCIES:
+        raise ValidationError.field(field, _l("Unknown currency code “%(code)s”.", code=code))
+    return code
+
+
+def minor_units(currency: str) -> int:
+    return get_currency_precision(currency)
+
+
+def validate_amount(value, field: str, *, allow_zero: bool = True) -> int:
+    """An amount in minor units: a whole number, never negative (zero only if allowed)."""
+    if isinstance(value, bool) or value is None:
+        raise ValidationError.field(field, _l("Enter an amount."))
+    try:
+        amount = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError.field(field, _l("Enter a whole number.")) from None
+    if isinstance(value, float) and value != amount:
+        raise ValidationError.field(field, _l("Enter a whole number."))
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise ValidationError.field(field, _l("The amount must be greater than zero.")
+                                    if not allow_zero else _l("The amount cannot be negative."))
+    return amount
+
+
+def to_decimal(amount: int, currency: str) -> Decimal:
+    return Decimal(amount).scaleb(-minor_units(currency))
+
+
+def parse_major(text: str, currency: str, field: str) -> int:
+    """Parse what a person types ("150000", "19.99") into minor units, exactly."""
+    try:
+        value = Decimal(str(text).replace(" ", "").replace("_", ""))
+    except ArithmeticError:
+        raise ValidationError.field(field, _l("Enter a number.")) from None
+    scaled = value.scaleb(minor_units(currency))
+    if scaled != scaled.to_integral_value():
+        raise ValidationError.field(field, _l("Too many decimal places for %(c)s.", c=currency))
+    return validate_amount(int(scaled), field)
+
+
+def format_money(amount: int | None, currency: str, locale=None) -> str:
+    """``150000, "VND"`` → ``150.000 ₫`` in Vietnamese, ``₫150,000`` in English."""
+    if amount is None:
+        return ""
+    return format_currency(to_decimal(amount, currency), currency, locale=locale or get_locale())

@@ -1,0 +1,1 @@
+"""Notifications: e-mail now (through the outbox); later issues add other channels."""

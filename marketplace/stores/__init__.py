@@ -1,0 +1,1 @@
+"""Stores: a merchant's physical places, with position, time zone and opening hours."""

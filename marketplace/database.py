@@ -72,6 +72,9 @@ def configure_engine(engine: Engine) -> None:
 
 M = TypeVar("M")
 
+# Ids are INTEGER columns; a URL's <int:…> converter accepts any number of digits.
+MAX_ID = 2**31 - 1
+
 
 def scoped(model: type[M], merchant_id: int) -> sa.Select:
     """A SELECT of ``model`` limited to one merchant's rows: the only way merchant data is read."""
@@ -84,6 +87,8 @@ def get_scoped(model: type[M], merchant_id: int, object_id, *, lock: bool = Fals
         object_id = int(object_id)
     except (TypeError, ValueError):
         raise NotFound(model.__name__.lower()) from None
+    if not 0 < object_id <= MAX_ID:  # no such row, and the database would refuse the number
+        raise NotFound(model.__name__.lower())
     stmt = scoped(model, merchant_id).where(model.id == object_id)
     if lock:
         stmt = stmt.with_for_update()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        # A service raising an error from the CLI or a worker still needs a language.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("locale")
     if chosen in languages:

@@ -60,6 +60,8 @@ def save_image(stream, *, folder: str, field: str = "image") -> StoredImage:
         out = io.BytesIO()
         if image_format == "JPEG" and image.mode not in ("RGB", "L"):
             image = image.convert("RGB")
+        # Pillow writes some metadata from ``info`` back (a JPEG's comment, for one): drop it.
+        image.info = {}
         image.save(out, format=image_format, quality=88, optimize=True)
         width, height = image.size
     relative = f"{folder.strip('/')}/{secrets.token_hex(12)}.{extension}"

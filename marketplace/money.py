@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from babel.numbers import get_currency_precision, list_currencies
-from flask_babel import format_currency, get_locale
+from babel.numbers import format_currency, get_currency_precision, list_currencies
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from .errors import ValidationError
 
 _CURRENCIES = frozenset(list_currencies())
+# Far above any real price, fits a BIGINT column and stays exact as a JSON number (< 2**53).
+MAX_AMOUNT = 10**15
 
 
 def validate_currency(code: str | None, field: str = "currency") -> str:
@@ -33,10 +35,12 @@ def validate_amount(value, field: str, *, allow_zero: bool = True) -> int:
         raise ValidationError.field(field, _l("Enter an amount."))
     try:
         amount = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValidationError.field(field, _l("Enter a whole number.")) from None
     if isinstance(value, float) and value != amount:
         raise ValidationError.field(field, _l("Enter a whole number."))
+    if amount > MAX_AMOUNT:
+        raise ValidationError.field(field, _l("The amount is too large."))
     if amount < 0 or (amount == 0 and not allow_zero):
         raise ValidationError.field(field, _l("The amount must be greater than zero.")
                                     if not allow_zero else _l("The amount cannot be negative."))
@@ -53,6 +57,8 @@ def parse_major(text: str, currency: str, field: str) -> int:
         value = Decimal(str(text).replace(" ", "").replace("_", ""))
     except ArithmeticError:
         raise ValidationError.field(field, _l("Enter a number.")) from None
+    if not value.is_finite():
+        raise ValidationError.field(field, _l("Enter a number."))
     scaled = value.scaleb(minor_units(currency))
     if scaled != scaled.to_integral_value():
         raise ValidationError.field(field, _l("Too many decimal places for %(c)s.", c=currency))

@@ -11,7 +11,10 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask import current_app, g, has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
@@ -63,6 +66,7 @@ def database_url(request, tmp_path_factory):
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     app = create_app(base_config(database_url, tmp_path_factory.mktemp("instance")))
+    app.test_client_class = _FreshGlobalsClient
     with app.app_context():
         upgrade(revision="heads")  # the schema comes from the migrations, as in production
         _db.session.remove()
@@ -79,6 +83,15 @@ def make_app(database_url, tmp_path):
     return factory
 
 
+class _ConnectionSession(FlaskSession):
+    """Flask-SQLAlchemy's session picks an engine per model and ignores ``bind``; a test
+    session must use the test's connection, or it opens a second one (on SQLite that one
+    waits for the test transaction's write lock, and nothing would be rolled back)."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
 @pytest.fixture
 def db(app):
     """A database session whose work is rolled back after the test (commits are savepoints)."""
@@ -87,7 +100,8 @@ def db(app):
         transaction = connection.begin()
         original = _db.session
         _db.session = _db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"})
+            {"bind": connection, "join_transaction_mode": "create_savepoint",
+             "class_": _ConnectionSession})
         try:
             yield _db
         finally:
@@ -95,6 +109,18 @@ def db(app):
             _db.session = original
             transaction.rollback()
             connection.close()
+
+
+class _FreshGlobalsClient(FlaskClient):
+    """The ``db`` fixture keeps one app context open for the whole test and Flask reuses it
+    for the client's requests, so ``g`` (Flask-Login's user, Babel's locale, the API
+    principal) would leak from one request, or one client, into the next. In production every
+    request has its own ``g``: start each test request with an empty one too."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context() and current_app._get_current_object() is self.application:
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture

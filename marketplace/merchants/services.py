@@ -134,7 +134,10 @@ def _clean_role_and_stores(merchant: Merchant, actor: Membership, role, store_id
         raise ValidationError.field("role", _l("Choose owner, manager or staff.")) from None
     if role not in ASSIGNABLE_ROLES[actor.role_enum]:
         raise PermissionDenied(_l("You cannot give this role."))
-    ids = sorted({int(i) for i in (store_ids or [])})
+    try:
+        ids = sorted({int(i) for i in (store_ids or [])})
+    except (TypeError, ValueError):  # a tampered form or a bad API body
+        raise ValidationError.field("store_ids", _l("Unknown store.")) from None
     from ..stores.models import Store
 
     stores = db.session.scalars(sa.select(Store).where(

@@ -168,7 +168,9 @@ def account():
             return render_template("auth/account.html", errors=exc.fields,
                                    message=exc.message), exc.status
         db.session.commit()
-        login_user(current_user)  # the session id changed with the password; keep this one
+        # The session id changed with the password; keep this session. (The real user, not
+        # the proxy: Flask-Login stores what it gets, and a proxy to itself recurses.)
+        login_user(current_user._get_current_object())
         flash(_("Your password was changed. Other sessions were logged out."), "success")
         return redirect(url_for("auth.account"), code=303)
     return render_template("auth/account.html", errors={}, message=None)

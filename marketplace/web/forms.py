@@ -23,4 +23,8 @@ def safe_next(target: str | None, default: str) -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
+    # Browsers read "\" as "/" and drop tabs and newlines, so "/\evil.example" and
+    # "/\t/evil.example" would still leave the site.
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return default
     return target

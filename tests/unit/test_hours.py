@@ -4,6 +4,8 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from marketplace.errors import ValidationError
 from marketplace.stores.hours import Interval, Schedule, validate_weekly
@@ -75,3 +77,36 @@ def test_invalid_weekly_hours_are_refused(rows):
 def test_touching_intervals_are_allowed():
     rows = [(0, Interval(time(8), time(12))), (0, Interval(time(12), time(20)))]
     assert len(validate_weekly(rows)) == 2
+
+
+def _day_intervals(boundaries: list[int]) -> list[Interval]:
+    points = sorted(set(boundaries))
+    pairs = zip(points[::2], points[1::2], strict=False)
+    return [Interval(time(a // 60, a % 60), time(b // 60, b % 60)) for a, b in pairs]
+
+
+WEEKS = st.dictionaries(st.integers(0, 6),
+                        st.lists(st.integers(0, 24 * 60 - 1), min_size=2, max_size=6),
+                        min_size=1)
+INSTANTS = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31),
+                        timezones=st.just(UTC))
+
+
+@given(week=WEEKS, at=INSTANTS, tz=st.sampled_from(["Asia/Ho_Chi_Minh", "Europe/Paris",
+                                                     "America/New_York"]))
+def test_next_opening_and_closing_are_consistent(week, at, tz):
+    weekly = {d: _day_intervals(b) for d, b in week.items()}
+    rows = [(d, i) for d, intervals in weekly.items() for i in intervals]
+    if not rows:
+        return
+    validate_weekly(rows)  # generated intervals never overlap
+    s = schedule(weekly, tz=ZoneInfo(tz))
+    opening = s.next_opening(at)
+    assert opening is not None and opening > at
+    assert s.is_open(opening)
+    if s.is_open(at):
+        closes = s.closes_at(at)
+        assert closes is not None and closes > at
+        assert not s.is_open(closes)
+    else:
+        assert not s.is_open(at + (opening - at) / 2)  # nothing opened in between

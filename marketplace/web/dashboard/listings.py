@@ -1,0 +1,3 @@
+"""Dashboard: listings (being written)."""
+
+from . import bp  # noqa: F401

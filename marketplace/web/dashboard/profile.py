@@ -1,0 +1,3 @@
+"""Dashboard: profile (being written)."""
+
+from . import bp  # noqa: F401

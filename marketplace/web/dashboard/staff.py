@@ -1,0 +1,3 @@
+"""Dashboard: staff (being written)."""
+
+from . import bp  # noqa: F401

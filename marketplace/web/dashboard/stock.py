@@ -1,0 +1,3 @@
+"""Dashboard: stock (being written)."""
+
+from . import bp  # noqa: F401

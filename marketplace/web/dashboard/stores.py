@@ -1,0 +1,3 @@
+"""Dashboard: stores (being written)."""
+
+from . import bp  # noqa: F401

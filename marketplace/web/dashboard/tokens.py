@@ -1,0 +1,3 @@
+"""Dashboard: tokens (being written)."""
+
+from . import bp  # noqa: F401

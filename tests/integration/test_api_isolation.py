@@ -1,0 +1,196 @@
+"""Merchant A's token never reaches merchant B's data: every id-taking route answers 404.
+
+The test walks the app's URL map, so a new route with an id fails here until it is added to
+``REQUESTS`` (and so is checked too).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from datetime import date
+
+import pytest
+from PIL import Image
+
+from marketplace.accounts import services as accounts
+from marketplace.catalog import services as catalog
+from marketplace.extensions import db as _db
+from marketplace.merchants import services as merchants
+from marketplace.stores import services as stores
+
+
+def png() -> io.BytesIO:
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (0, 120, 255)).save(out, format="PNG")
+    out.seek(0)
+    return out
+
+
+# (method, rule) → keyword arguments of a request that would succeed on one's own ids.
+REQUESTS = {
+    ("GET", "/api/v1/stores/<int:store_id>"): {},
+    ("PATCH", "/api/v1/stores/<int:store_id>"): {"json": {"phone": "0999 999 999"}},
+    ("PUT", "/api/v1/stores/<int:store_id>/hours"): {"json": {"hours": []}},
+    ("GET", "/api/v1/stores/<int:store_id>/exceptions"): {},
+    ("POST", "/api/v1/stores/<int:store_id>/exceptions"): {"json": {"date": "2031-01-01"}},
+    ("DELETE", "/api/v1/stores/<int:store_id>/exceptions/<int:exception_id>"): {},
+    ("GET", "/api/v1/listings/<int:listing_id>"): {},
+    ("PATCH", "/api/v1/listings/<int:listing_id>"): {"json": {"title": "Bị đổi"}},
+    ("POST", "/api/v1/listings/<int:listing_id>/transitions"): {"json": {"event": "archive"}},
+    ("POST", "/api/v1/listings/<int:listing_id>/variants"): {
+        "json": {"sku": "INTRUDER", "price": 1}},
+    ("PATCH", "/api/v1/listings/<int:listing_id>/variants/<int:variant_id>"): {
+        "json": {"price": 1}},
+    ("DELETE", "/api/v1/listings/<int:listing_id>/variants/<int:variant_id>"): {},
+    ("POST", "/api/v1/listings/<int:listing_id>/images"): {
+        "data": lambda: {"image": (png(), "x.png")}, "content_type": "multipart/form-data"},
+    ("DELETE", "/api/v1/listings/<int:listing_id>/images/<int:image_id>"): {},
+    ("PATCH", "/api/v1/staff/<int:membership_id>"): {"json": {"role": "manager"}},
+    ("DELETE", "/api/v1/staff/<int:membership_id>"): {},
+    ("DELETE", "/api/v1/invitations/<int:invitation_id>"): {},
+    ("DELETE", "/api/v1/tokens/<int:token_id>"): {},
+}
+
+
+def build_merchant(make_merchant, make_store, make_listing, make_member, owner_of, app):
+    """A merchant with one of everything an API route can name by id."""
+    merchant = make_merchant()
+    owner = owner_of(merchant)
+    store = make_store(merchant)
+    exception = stores.set_exception(store, {"date": date(2031, 2, 1), "note": "Nghỉ"})
+    listing = make_listing(merchant, publish=False, variants=[
+        {"sku": f"{merchant.slug}-A", "price": 100000},
+        {"sku": f"{merchant.slug}-B", "price": 120000}])
+    with app.test_request_context():
+        image = catalog.add_image(listing, png())
+    member = make_member(merchant, role="staff")
+    invitation, _secret = merchants.invite_staff(merchant, actor=owner, email=
+                                                 f"invitee@{merchant.slug}.vn", role="staff",
+                                                 ttl_hours=72)
+    token, _plaintext = accounts.create_token(user=owner.user, merchant_id=merchant.id,
+                                              name="kho")
+    _db.session.flush()
+    return {"merchant": merchant, "store_id": store.id, "exception_id": exception.id,
+            "listing_id": listing.id, "variant_id": listing.variants[1].id,
+            "image_id": image.id, "membership_id": member.id,
+            "invitation_id": invitation.id, "token_id": token.id}
+
+
+def snapshot(ids: dict) -> dict:
+    """Everything the requests above could change, read fresh from the database."""
+    from marketplace.accounts.models import PersonalAccessToken
+    from marketplace.catalog.models import Listing, ListingImage, Variant
+    from marketplace.merchants.models import Invitation, Membership
+    from marketplace.stores.models import Store, StoreException
+
+    _db.session.expire_all()
+    store = _db.session.get(Store, ids["store_id"])
+    listing = _db.session.get(Listing, ids["listing_id"])
+    return {
+        "store": (store.phone, len(store.hours), [e.date for e in store.exceptions]),
+        "exception": _db.session.get(StoreException, ids["exception_id"]) is not None,
+        "listing": (listing.title, listing.status,
+                    sorted((v.sku, v.price, v.is_active) for v in listing.variants)),
+        "variant": _db.session.get(Variant, ids["variant_id"]).price,
+        "image": _db.session.get(ListingImage, ids["image_id"]) is not None,
+        "membership": _db.session.get(Membership, ids["membership_id"]).role,
+        "invitation": _db.session.get(Invitation, ids["invitation_id"]).revoked_at,
+        "token": _db.session.get(PersonalAccessToken, ids["token_id"]).revoked_at,
+    }
+
+
+@pytest.fixture
+def two_merchants(app, db, make_merchant, make_store, make_listing, make_member, owner_of,
+                  api_token):
+    mine = build_merchant(make_merchant, make_store, make_listing, make_member, owner_of, app)
+    theirs = build_merchant(make_merchant, make_store, make_listing, make_member, owner_of, app)
+    db.session.commit()
+    token = api_token(owner_of(mine["merchant"]))
+    db.session.commit()
+    return mine, theirs, {"Authorization": f"Bearer {token}"}
+
+
+def id_routes(app):
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.rule.startswith("/api/v1/catalog/"):
+            continue
+        names = sorted(a for a in rule.arguments)
+        if names:
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield method, rule, names
+
+
+def test_every_id_taking_route_is_covered(app):
+    routes = {(method, rule.rule) for method, rule, _names in id_routes(app)}
+    assert routes == set(REQUESTS), "add new id-taking API routes to REQUESTS"
+
+
+def test_other_merchants_ids_are_404(app, client, two_merchants):
+    mine, theirs, headers = two_merchants
+    before = (snapshot(mine), snapshot(theirs))
+    checked = 0
+    for method, rule, names in id_routes(app):
+        kwargs = REQUESTS[(method, rule.rule)]
+        # Every mix of owners but "all mine": B's listing with A's variant is as foreign as
+        # A's listing with B's variant.
+        for owners in itertools.product((mine, theirs), repeat=len(names)):
+            if all(owner is mine for owner in owners):
+                continue
+            url = rule.rule
+            for name, owner in zip(names, owners, strict=True):
+                url = url.replace(f"<int:{name}>", str(owner[name]))
+            request = {k: (v() if callable(v) else v) for k, v in kwargs.items()}
+            response = client.open(url, method=method, headers=headers, **request)
+            assert response.status_code == 404, (method, url, response.get_data(as_text=True))
+            assert response.mimetype == "application/problem+json"
+            assert response.get_json()["code"] == "not_found"
+            checked += 1
+    assert checked >= 24
+    assert (snapshot(mine), snapshot(theirs)) == before
+
+
+def test_the_same_requests_work_on_ones_own_ids(app, client, two_merchants):
+    """The 404s above are about ownership, not about malformed requests."""
+    mine, _theirs, headers = two_merchants
+    for method, rule, names in id_routes(app):
+        if method == "DELETE" or rule.rule.endswith("/transitions"):
+            continue  # destructive or state-dependent; covered by each domain's tests
+        url = rule.rule
+        for name in names:
+            url = url.replace(f"<int:{name}>", str(mine[name]))
+        kwargs = REQUESTS[(method, rule.rule)]
+        request = {k: (v() if callable(v) else v) for k, v in kwargs.items()}
+        response = client.open(url, method=method, headers=headers, **request)
+        assert response.status_code in (200, 201), (method, url, response.get_json())
+
+
+HUGE = 10**20  # more than any id column (or SQLite's integers) can hold
+
+
+def test_absurd_numbers_are_client_errors(app, client, two_merchants):
+    mine, _theirs, headers = two_merchants
+    for method, rule, names in id_routes(app):
+        url = rule.rule
+        for name in names:
+            url = url.replace(f"<int:{name}>", str(HUGE))
+        kwargs = REQUESTS[(method, rule.rule)]
+        request = {k: (v() if callable(v) else v) for k, v in kwargs.items()}
+        response = client.open(url, method=method, headers=headers, **request)
+        assert response.status_code == 404, (method, url, response.status_code)
+    for url in (f"/api/v1/catalog/listings/{HUGE}", f"/api/v1/catalog/stores/{HUGE}"):
+        assert client.get(url).status_code == 404, url
+    for url in (f"/api/v1/stock?store_id={HUGE}", f"/api/v1/stock/movements?before_id={HUGE}"):
+        assert client.get(url, headers=headers).status_code == 422, url
+    listing = f"/api/v1/listings/{mine['listing_id']}"
+    for method, url, body in [
+        ("POST", "/api/v1/stock/adjustments", {"store_id": HUGE, "variant_id": 1, "delta": 1,
+                                               "reason": "receipt"}),
+        ("POST", f"{listing}/variants", {"sku": "BIG", "price": HUGE}),
+        ("PATCH", f"{listing}/variants/{mine['variant_id']}", {"compare_at_price": HUGE}),
+        ("POST", "/api/v1/invitations", {"email": "x@example.vn", "role": "staff",
+                                         "store_ids": [HUGE]}),
+        ("PATCH", f"/api/v1/staff/{mine['membership_id']}", {"store_ids": [HUGE]}),
+    ]:
+        response = client.open(url, method=method, headers=headers, json=body)
+        assert response.status_code == 422, (method, url, response.get_data(as_text=True))

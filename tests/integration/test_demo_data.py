@@ -1,0 +1,210 @@
+"""The demo marketplace: idempotent, believable, complete, and browsable.
+
+The demo loads into a database of its own (module scope, loaded once), because it commits and
+would otherwise show up in every other test's pages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from marketplace import create_app
+from marketplace.accounts import services as accounts
+from marketplace.catalog.models import Listing, Variant
+from marketplace.cli import main as cli
+from marketplace.demo import load_demo_data
+from marketplace.demo import shops as spec
+from marketplace.demo.loader import demo_quantity
+from marketplace.extensions import db
+from marketplace.inventory.models import StockLevel
+from marketplace.merchants.models import Membership, Merchant
+from marketplace.stores.models import Store, StoreException
+from tests.conftest import base_config
+from tests.support import databases
+
+# Rough boxes around the two cities: every demo store must be in one of them.
+CITY_BOXES = {spec.HCM: ((10.70, 10.90), (106.60, 106.80)),
+              spec.HN: ((20.98, 21.08), (105.76, 105.87))}
+
+
+@pytest.fixture(scope="module")
+def demo(request, tmp_path_factory):
+    """An app on a fresh database with the demo loaded once (committed), then again via CLI."""
+    tmp = tmp_path_factory.mktemp("demo")
+    if request.config.getoption("--db") == "postgres":
+        database = databases.fresh_postgres("demo")
+    else:
+        database = contextlib.nullcontext(f"sqlite:///{tmp / 'demo.sqlite3'}")
+    with database as url:
+        app = create_app(base_config(url, tmp))
+        with app.app_context():
+            upgrade(revision="heads")
+            first = load_demo_data()
+            db.session.commit()
+            db.session.remove()
+        second = app.test_cli_runner().invoke(cli, ["demo-data"])
+        yield app, first, second
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def demo_db(demo):
+    app, *_ = demo
+    with app.app_context():
+        yield db
+        db.session.rollback()
+        db.session.remove()
+
+
+def test_loading_twice_creates_and_changes_nothing(demo):
+    app, first, second = demo
+    assert first.created["merchants"] == 6 and first.created["listings"] == first.totals[
+        "listings"]
+    assert second.exit_code == 0, second.output
+    assert "Nothing new" in second.output
+    with app.app_context():
+        third = load_demo_data()
+        assert not third.created_anything
+        assert third.totals == first.totals
+        db.session.rollback()
+
+
+def test_volumes(demo):
+    _app, first, _second = demo
+    totals = first.totals
+    assert totals["merchants"] >= 5
+    assert totals["stores"] >= 20
+    assert totals["listings"] >= 200
+    assert totals["variants"] > totals["listings"]
+    assert totals["stock_levels"] > 1000
+
+
+def test_describe_prints_every_login_and_the_counts(demo):
+    _app, first, second = demo
+    text = first.describe()
+    for email in (spec.ADMIN["email"], spec.CONSUMER["email"], "quanly.moclan@demo.o2o.example",
+                  "nhanvien.dongkhoi@demo.o2o.example", *map(spec.owner_email, spec.SHOPS)):
+        assert email in text
+    assert spec.ADMIN_PASSWORD in text and spec.DEMO_PASSWORD in text
+    assert f"{first.totals['listings']} listings" in text
+    assert "existing account" in second.output  # the second run did not reset passwords
+
+
+def test_demo_logins_work(demo_db):
+    admin = accounts.authenticate(email=spec.ADMIN["email"], password=spec.ADMIN_PASSWORD)
+    assert admin.is_platform_admin
+    owner = accounts.authenticate(email=spec.owner_email(spec.SHOPS[0]),
+                                  password=spec.DEMO_PASSWORD)
+    assert not owner.is_platform_admin
+    consumer = accounts.authenticate(email=spec.CONSUMER["email"], password=spec.DEMO_PASSWORD)
+    assert consumer.memberships == []
+
+
+def test_merchants_are_approved_vietnamese_shops(demo_db):
+    merchants = {m.slug: m for m in demo_db.session.scalars(sa.select(Merchant))}
+    assert set(merchants) == {shop.slug for shop in spec.SHOPS}
+    assert all(m.status == "approved" and m.default_currency == "VND" for m in merchants.values())
+    assert merchants["moc-lan"].name == "Thời Trang Mộc Lan"
+    for merchant in merchants.values():
+        roles = sorted(m.role for m in merchant.memberships)
+        assert roles.count("owner") == 1
+
+
+def test_staff_roles_and_store_limits(demo_db):
+    rows = demo_db.session.execute(
+        sa.select(Membership, Merchant.slug).join(Merchant)
+        .where(Membership.role != "owner")).all()
+    by_email = {m.user.email: (m, slug) for m, slug in rows}
+    manager, shop = by_email["quanly.moclan@demo.o2o.example"]
+    assert (manager.role, manager.all_stores, shop) == ("manager", True, "moc-lan")
+    staff, shop = by_email["nhanvien.dongkhoi@demo.o2o.example"]
+    assert (staff.role, staff.all_stores, shop) == ("staff", False, "moc-lan")
+    assert [s.slug for s in staff.stores] == ["dong-khoi"]
+
+
+def test_stores_are_real_places_with_hours(demo_db):
+    stores = list(demo_db.session.scalars(sa.select(Store)))
+    assert len(stores) >= 20
+    assert {s.city for s in stores} == {spec.HCM, spec.HN}
+    districts = {s.district for s in stores}
+    assert {"Quận 1", "Quận 3", "Bình Thạnh", "Phú Nhuận", "Thủ Đức", "Hoàn Kiếm", "Ba Đình",
+            "Cầu Giấy", "Đống Đa", "Tây Hồ"} <= districts
+    for store in stores:
+        (lat_low, lat_high), (lon_low, lon_high) = CITY_BOXES[store.city]
+        assert lat_low < store.latitude < lat_high and lon_low < store.longitude < lon_high, \
+            store.name
+        assert store.hours, f"{store.name} has no opening hours"
+        assert store.phone and store.timezone == "Asia/Ho_Chi_Minh"
+    assert any(s.pickup_enabled for s in stores) and not all(s.pickup_enabled for s in stores)
+
+
+def test_hours_tell_the_shops_apart(demo_db):
+    def hours(slug):
+        store = demo_db.session.scalars(sa.select(Store).where(Store.slug == slug)).one()
+        return {(i.weekday, i.opens.strftime("%H:%M"), i.closes.strftime("%H:%M"), i.overnight)
+                for i in store.hours}
+
+    assert (0, "06:30", "22:30", False) in hours("nguyen-hue")            # coffee chain
+    assert (4, "06:30", "02:00", True) in hours("bui-vien")               # late-night store
+    assert not any(day == 0 for day, *_ in hours("le-van-sy"))            # spa: closed Monday
+    assert {day for day, *_ in hours("le-van-sy")} == {1, 2, 3, 4, 5, 6}
+    tet = set(demo_db.session.scalars(
+        sa.select(StoreException.date).where(StoreException.closed.is_(True))))
+    assert {date(2027, 2, 6), date(2027, 2, 7)} <= tet
+
+
+def test_listings_have_the_expected_shapes(demo_db):
+    listings = list(demo_db.session.scalars(sa.select(Listing)))
+    assert len(listings) >= 200
+    assert all(listing.status == "published" and listing.currency == "VND"
+               for listing in listings)
+    kinds = {kind: [x for x in listings if x.kind == kind]
+             for kind in ("product", "service", "voucher")}
+    assert all(s.duration_minutes for s in kinds["service"]) and len(kinds["service"]) >= 20
+    voucher = next(v for v in kinds["voucher"] if v.merchant.slug == "moc-lan"
+                   and v.voucher_kind == "percent")
+    assert voucher.voucher_value == 30 and "chỉ tại cửa hàng" in voucher.tags
+    shirt = next(x for x in kinds["product"] if x.slug == "ao-so-mi-linen-tay-dai")
+    assert {tuple(v.options) for v in shirt.variants} == {("Kích cỡ", "Màu")}
+    assert len(shirt.variants) == 8
+    phone = next(x for x in kinds["product"] if x.slug == "dien-thoai-iphone-16")
+    prices = {v.options["Dung lượng"]: v.price for v in phone.variants}
+    assert prices == {"128GB": 22990000, "256GB": 25990000}
+    latte = next(x for x in kinds["product"] if x.slug == "latte")
+    assert sorted(v.price for v in latte.variants) == [49000, 55000, 59000]
+    assert all(v.price % 1000 == 0 for x in listings for v in x.variants)  # believable VND
+
+
+def test_stock_is_deterministic_and_matches_the_seed(demo_db):
+    rows = demo_db.session.execute(
+        sa.select(Variant.sku, Store.slug, StockLevel.on_hand, Listing.category_id)
+        .join(Variant, Variant.id == StockLevel.variant_id)
+        .join(Store, Store.id == StockLevel.store_id)
+        .join(Listing, Listing.id == Variant.listing_id)).all()
+    categories = {shop.key: shop.category for shop in spec.SHOPS}
+    for sku, store_slug, on_hand, _category in rows[:: max(len(rows) // 200, 1)]:
+        assert on_hand == demo_quantity(categories[sku.split("-")[0]], sku, store_slug)
+    assert any(0 < on_hand <= 3 for _s, _st, on_hand, _c in rows)  # some "only N left"
+    assert min(on_hand for _s, _st, on_hand, _c in rows) > 0       # no empty rows created
+
+
+def test_the_storefront_shows_the_demo(demo):
+    app, *_ = demo
+    client = app.test_client()
+    home = client.get("/", headers={"Accept-Language": "vi"}).get_data(as_text=True)
+    for shop in spec.SHOPS:
+        assert shop.name.replace("&", "&amp;") in home
+    page = client.get("/m/sao-viet/l/dien-thoai-iphone-16",
+                      headers={"Accept-Language": "vi"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "22.990.000\xa0₫" in html and "Sao Việt Thái Hà" in html
+    store = client.get("/m/suong-som/s/bui-vien", headers={"Accept-Language": "en"})
+    assert "06:30 – 02:00 (next day)" in store.get_data(as_text=True)

@@ -2,33 +2,54 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, has_app_context, request
 
-_hasher = PasswordHasher()
+# argon2-cffi's defaults (RFC 9106 low-memory profile) unless PASSWORD_HASHER overrides them;
+# the test suite uses cheap parameters so that thousands of factory users stay fast.
+_DEFAULT_HASHER = PasswordHasher()
 
-# A hash of a password nobody has, so unknown e-mails cost the same time as wrong passwords.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+def _hasher() -> PasswordHasher:
+    if has_app_context():
+        return current_app.extensions.get("password_hasher", _DEFAULT_HASHER)
+    return _DEFAULT_HASHER
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash of a password nobody has, made with the same parameters as real hashes, so an
+    unknown e-mail costs as much time as a wrong password."""
+    return _dummy_for(hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+
+
+@functools.cache
+def _dummy_for(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost,
+                            parallelism=parallelism)
+    return hasher.hash(secrets.token_urlsafe(16))
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    hasher = _hasher()
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        matches = hasher.verify(password_hash or _dummy_hash(hasher), password)
     except (VerificationError, InvalidHashError):
         return False
+    return matches and password_hash is not None
 
 
 def password_needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    return _hasher().check_needs_rehash(password_hash)
 
 
 def new_token(prefix: str) -> str:
@@ -59,6 +80,9 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 
 def init_app(app: Flask) -> None:
+    if app.config.get("PASSWORD_HASHER"):
+        app.extensions["password_hasher"] = PasswordHasher(**app.config["PASSWORD_HASHER"])
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers

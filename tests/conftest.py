@@ -51,6 +51,8 @@ def base_config(database_url: str, tmp_path) -> dict:
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "MAIL_FILE_DIR": str(tmp_path / "mail"),
         "SERVER_NAME": None,
+        # Cheap argon2 parameters: the algorithm and code path are the production ones.
+        "PASSWORD_HASHER": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
     }
 
 
@@ -116,6 +118,12 @@ class _FreshGlobalsClient(FlaskClient):
     for the client's requests, so ``g`` (Flask-Login's user, Babel's locale, the API
     principal) would leak from one request, or one client, into the next. In production every
     request has its own ``g``: start each test request with an empty one too."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Assertions on page text are written in English; the app's default language is
+        # Vietnamese. Tests about language negotiation send their own Accept-Language.
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
 
     def open(self, *args, **kwargs):
         if has_app_context() and current_app._get_current_object() is self.application:

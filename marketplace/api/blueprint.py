@@ -1,8 +1,10 @@
 """The API's blueprint class: token authentication, documented problems, throttled guessing.
 
-Every merchant operation is decorated with ``token_required``; it authenticates the bearer
-token *before* the body is parsed (so a stranger learns nothing from validation errors) and
-writes the ``token`` security requirement and the 401 answer into the OpenAPI document.
+Every merchant operation is decorated with ``authorize(permission)``. Before the body or the
+query is parsed it authenticates the bearer token (401), turns the URL's ids into the
+caller's objects (404 for anyone else's) and checks the member's role (403), so a stranger
+learns nothing from validation errors; it also writes the ``token`` security requirement, the
+permission and those answers into the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from flask_smorest import Blueprint
 
 from ..auth import ApiPrincipal, api_principal
 from ..extensions import csrf, limiter
+from ..merchants.roles import Permission, Role, allowed
+from ..merchants.services import require
+from .lookups import load_url_objects
 
 TOKEN_SECURITY = [{"token": []}]
 
@@ -44,20 +49,34 @@ class ApiBlueprint(Blueprint):
         if token_authenticated:
             token_guessing_limit(self)
 
-    def token_required(self, func):
-        """Authenticate the request's personal access token, then run the operation."""
+    def authorize(self, permission: Permission):
+        """Authenticate the token, load the URL's objects, require ``permission``, then run
+        the operation. The view receives the objects instead of the ids (``store_id`` →
+        ``store``), already checked to be the caller's."""
 
-        @wraps(func)
-        def wrapper(*args, **kwargs):
-            # api_principal() caches on g, and g outlives a request when an app context was
-            # already pushed (tests, CLI): authenticate every operation afresh.
-            g.pop("api_principal", None)
-            api_principal()  # raises AuthenticationFailed → 401 problem+json
-            return func(*args, **kwargs)
+        def decorator(func):
+            @wraps(func)
+            def wrapper(*args, **kwargs):
+                # api_principal() caches on g, and g outlives a request when an app context
+                # was already pushed (CLI, some tests): authenticate every operation afresh.
+                g.pop("api_principal", None)
+                caller = api_principal()  # AuthenticationFailed → 401 problem+json
+                objects = load_url_objects(caller, kwargs)  # NotFound → 404
+                store = objects.get("store")
+                require(caller.membership, permission, store_id=store.id if store else None)
+                return func(*args, **objects)
 
-        documented = self.alt_response(429, response="TOO_MANY_REQUESTS")(wrapper)
-        documented = self.alt_response(401, response="UNAUTHORIZED")(documented)
-        return self.doc(security=TOKEN_SECURITY)(documented)
+            documented = wrapper
+            if not all(allowed(role, permission) for role in Role):
+                documented = self.alt_response(403, response="FORBIDDEN")(documented)
+            documented = self.alt_response(429, response="TOO_MANY_REQUESTS")(documented)
+            documented = self.alt_response(401, response="UNAUTHORIZED")(documented)
+            return self.doc(security=TOKEN_SECURITY, **{
+                "x-permission": str(permission),
+                "x-roles": [str(r) for r in Role if allowed(r, permission)],
+            })(documented)
+
+        return decorator
 
     def problems(self, *statuses: int):
         """Document the problem+json answers an operation can give besides its success."""
@@ -71,5 +90,5 @@ class ApiBlueprint(Blueprint):
 
 
 def principal() -> ApiPrincipal:
-    """The authenticated caller of the current request (after ``token_required``)."""
+    """The authenticated caller of the current request (after ``authorize``)."""
     return api_principal()

@@ -16,7 +16,7 @@ blp = ApiBlueprint("me", __name__, url_prefix="/api/v1",
 
 @blp.route("/me")
 class Me(MethodView):
-    @blp.token_required
+    @blp.authorize(Permission.VIEW)
     @blp.response(200, MeSchema)
     def get(self):
         """The token's user, merchant, role and store limits
@@ -29,20 +29,18 @@ class Me(MethodView):
 
 @blp.route("/merchant")
 class MerchantProfile(MethodView):
-    @blp.token_required
+    @blp.authorize(Permission.VIEW)
     @blp.response(200, MerchantSchema)
     def get(self):
         """The merchant's profile"""
         return principal().merchant
 
-    @blp.token_required
+    @blp.authorize(Permission.MANAGE_PROFILE)
     @blp.arguments(MerchantUpdateSchema)
     @blp.response(200, MerchantSchema)
-    @blp.problems(403, 409, 422)
+    @blp.problems(409, 422)
     def patch(self, data):
         """Update the merchant's profile (owners)"""
-        caller = principal()
-        merchants.require(caller.membership, Permission.MANAGE_PROFILE)
-        merchant = merchants.update_profile(caller.merchant, data)
+        merchant = merchants.update_profile(principal().merchant, data)
         db.session.commit()
         return merchant

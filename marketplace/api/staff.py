@@ -28,50 +28,38 @@ blp = ApiBlueprint("staff", __name__, url_prefix="/api/v1",
                                "manager cannot touch owners).")
 
 
-def _manager():
-    caller = principal()
-    merchants.require(caller.membership, Permission.MANAGE_STAFF)
-    return caller
-
-
 @blp.route("/staff")
 class StaffCollection(MethodView):
-    @blp.token_required
+    @blp.authorize(Permission.MANAGE_STAFF)
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(MembershipSchema))
-    @blp.problems(403)
     def get(self, args):
         """The merchant's members, oldest first"""
-        caller = _manager()
-        return paginate(scoped(Membership, caller.merchant.id).order_by(Membership.id), args)
+        return paginate(scoped(Membership, principal().merchant.id).order_by(Membership.id), args)
 
 
 @blp.route("/staff/<int:membership_id>")
 class StaffItem(MethodView):
-    @blp.token_required
+    @blp.authorize(Permission.MANAGE_STAFF)
     @blp.arguments(MembershipUpdateSchema)
     @blp.response(200, MembershipSchema)
-    @blp.problems(403, 404, 409, 422)
-    def patch(self, data, membership_id: int):
+    @blp.problems(404, 409, 422)
+    def patch(self, data, membership):
         """Change a member's role or stores"""
-        caller = _manager()
-        membership = merchants.get_membership(caller.merchant.id, membership_id)
         role = data.get("role", membership.role)
         store_ids = data["store_ids"] if "store_ids" in data else \
             sorted(s.id for s in membership.stores)
-        membership = merchants.update_membership(membership, actor=caller.membership, role=role,
-                                                 store_ids=store_ids)
+        membership = merchants.update_membership(membership, actor=principal().membership,
+                                                 role=role, store_ids=store_ids)
         db.session.commit()
         return membership
 
-    @blp.token_required
+    @blp.authorize(Permission.MANAGE_STAFF)
     @blp.response(204)
-    @blp.problems(403, 404, 409)
-    def delete(self, membership_id: int):
+    @blp.problems(404, 409)
+    def delete(self, membership):
         """Remove a member from the staff (the last owner cannot be removed)"""
-        caller = _manager()
-        membership = merchants.get_membership(caller.merchant.id, membership_id)
-        merchants.remove_membership(membership, actor=caller.membership)
+        merchants.remove_membership(membership, actor=principal().membership)
         db.session.commit()
         return None
 
@@ -91,27 +79,25 @@ def _queue_invitation_mail(invitation: Invitation, token: str, caller) -> None:
 
 @blp.route("/invitations")
 class InvitationCollection(MethodView):
-    @blp.token_required
+    @blp.authorize(Permission.MANAGE_STAFF)
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(InvitationSchema))
-    @blp.problems(403)
     def get(self, args):
         """The merchant's invitations, newest first"""
-        caller = _manager()
-        return paginate(scoped(Invitation, caller.merchant.id).order_by(Invitation.id.desc()),
+        return paginate(scoped(Invitation, principal().merchant.id).order_by(Invitation.id.desc()),
                         args)
 
-    @blp.token_required
+    @blp.authorize(Permission.MANAGE_STAFF)
     @blp.arguments(InvitationCreateSchema)
     @blp.response(201, InvitationSchema)
-    @blp.problems(403, 409, 422)
+    @blp.problems(409, 422)
     def post(self, data):
         """Invite someone by e-mail
 
         The e-mail with the acceptance link is sent after the invitation is saved; the link's
         secret is never part of an API answer.
         """
-        caller = _manager()
+        caller = principal()
         invitation, token = merchants.invite_staff(
             caller.merchant, actor=caller.membership, email=data["email"], role=data["role"],
             store_ids=data.get("store_ids"),
@@ -124,13 +110,11 @@ class InvitationCollection(MethodView):
 
 @blp.route("/invitations/<int:invitation_id>")
 class InvitationItem(MethodView):
-    @blp.token_required
+    @blp.authorize(Permission.MANAGE_STAFF)
     @blp.response(204)
-    @blp.problems(403, 404)
-    def delete(self, invitation_id: int):
+    @blp.problems(404)
+    def delete(self, invitation):
         """Revoke an invitation (its link stops working)"""
-        caller = _manager()
-        invitation = merchants.get_invitation(caller.merchant.id, invitation_id)
-        merchants.revoke_invitation(invitation, actor=caller.membership)
+        merchants.revoke_invitation(invitation, actor=principal().membership)
         db.session.commit()
         return None

@@ -35,7 +35,8 @@ blp = ApiBlueprint("stock", __name__, url_prefix="/api/v1/stock",
 
 
 def _store(store_id: int, permission: Permission):
-    """A store the caller may see (else 404) and act on with ``permission`` (else 403)."""
+    """A store named in the query or body that the caller may see (else 404) and act on with
+    ``permission`` (else 403); ids in the URL are checked by ``authorize``."""
     caller = principal()
     store = get_accessible_store(caller.membership, store_id)
     require(caller.membership, permission, store_id=store.id)
@@ -47,7 +48,6 @@ def _filtered(model, args: dict):
 
     Unknown or foreign ids are 404 rather than an empty list, like everywhere else."""
     caller = principal()
-    require(caller.membership, Permission.VIEW)
     stmt = scoped(model, caller.merchant.id)
     if "store_id" in args:
         stmt = stmt.where(model.store_id == _store(args["store_id"], Permission.VIEW).id)
@@ -61,10 +61,10 @@ def _filtered(model, args: dict):
 
 @blp.route("")
 class StockLevels(MethodView):
-    @blp.token_required
+    @blp.authorize(Permission.VIEW)
     @blp.arguments(StockQuerySchema, location="query")
     @blp.response(200, page_schema(StockLevelSchema))
-    @blp.problems(403, 404)
+    @blp.problems(404)
     def get(self, args):
         """Stock levels, by store and variant (filter with store_id and/or variant_id)"""
         stmt = _filtered(StockLevel, args).order_by(StockLevel.store_id, StockLevel.variant_id)
@@ -73,10 +73,10 @@ class StockLevels(MethodView):
 
 @blp.route("/movements")
 class StockMovements(MethodView):
-    @blp.token_required
+    @blp.authorize(Permission.VIEW)
     @blp.arguments(MovementQuerySchema, location="query")
     @blp.response(200, page_schema(MovementSchema))
-    @blp.problems(403, 404)
+    @blp.problems(404)
     def get(self, args):
         """Stock movements, newest first"""
         stmt = _filtered(StockMovement, args)
@@ -87,10 +87,10 @@ class StockMovements(MethodView):
 
 @blp.route("/adjustments")
 class StockAdjustments(MethodView):
-    @blp.token_required
+    @blp.authorize(Permission.ADJUST_STOCK)
     @blp.arguments(AdjustmentSchema)
     @blp.response(201, MovementSchema)
-    @blp.problems(403, 404, 409, 422)
+    @blp.problems(404, 409, 422)
     def post(self, data):
         """Add or remove stock by hand: a receipt (+), damage (−) or a correction (±, with a
         note)
@@ -109,10 +109,10 @@ class StockAdjustments(MethodView):
 
 @blp.route("/counts")
 class StockCounts(MethodView):
-    @blp.token_required
+    @blp.authorize(Permission.ADJUST_STOCK)
     @blp.arguments(CountSchema)
     @blp.response(201, MovementSchema)
-    @blp.problems(403, 404, 409, 422)
+    @blp.problems(404, 409, 422)
     def post(self, data):
         """Record a stock count: on hand becomes the counted number"""
         caller = principal()
@@ -130,10 +130,10 @@ _TRANSFER_FIELDS = {"target_store": "to_store_id"}
 
 @blp.route("/transfers")
 class StockTransfers(MethodView):
-    @blp.token_required
+    @blp.authorize(Permission.ADJUST_STOCK)
     @blp.arguments(TransferSchema)
     @blp.response(201, TransferResultSchema)
-    @blp.problems(403, 404, 409, 422)
+    @blp.problems(404, 409, 422)
     def post(self, data):
         """Move stock from one store to another of the merchant (two linked movements)"""
         caller = principal()
@@ -153,10 +153,10 @@ class StockTransfers(MethodView):
 
 @blp.route("/imports")
 class StockImports(MethodView):
-    @blp.token_required
+    @blp.authorize(Permission.ADJUST_STOCK)
     @blp.arguments(CsvUploadSchema, location="files")
     @blp.response(201, ImportReportSchema)
-    @blp.problems(403, 413, 422)
+    @blp.problems(413, 422)
     def post(self, files):
         """Import stock from a CSV file (multipart field `file`)
 
@@ -165,7 +165,6 @@ class StockImports(MethodView):
         with errors answers 422 `csv_invalid` with `row_errors` and changes nothing.
         """
         caller = principal()
-        require(caller.membership, Permission.ADJUST_STOCK)
         report = import_stock_csv(caller.merchant, files["file"].read(),
                                   actor_id=caller.user.id,
                                   store_ids=caller.membership.store_ids)

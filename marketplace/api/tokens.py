@@ -10,9 +10,9 @@ from flask.views import MethodView
 
 from ..accounts.models import PersonalAccessToken
 from ..accounts.services import revoke_token
-from ..database import MAX_ID, scoped
-from ..errors import NotFound
+from ..database import scoped
 from ..extensions import db
+from ..merchants.roles import Permission
 from .blueprint import ApiBlueprint, principal
 from .pagination import PageArgsSchema, page_schema, paginate
 from .schemas.tokens import TokenSchema
@@ -25,7 +25,7 @@ blp = ApiBlueprint("tokens", __name__, url_prefix="/api/v1/tokens",
 
 @blp.route("")
 class TokenCollection(MethodView):
-    @blp.token_required
+    @blp.authorize(Permission.MANAGE_TOKENS)
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(TokenSchema))
     def get(self, args):
@@ -38,19 +38,14 @@ class TokenCollection(MethodView):
 
 @blp.route("/<int:token_id>")
 class TokenItem(MethodView):
-    @blp.token_required
+    @blp.authorize(Permission.MANAGE_TOKENS)
     @blp.response(204)
     @blp.problems(404)
-    def delete(self, token_id: int):
-        """Revoke one of your tokens (revoking the token of this request is allowed)"""
-        caller = principal()
-        # Other people's tokens, even at this merchant, are not yours to see: 404.
-        token = db.session.scalars(scoped(PersonalAccessToken, caller.merchant.id).where(
-            PersonalAccessToken.id == token_id,
-            PersonalAccessToken.user_id == caller.user.id)).first() \
-            if token_id <= MAX_ID else None
-        if token is None:
-            raise NotFound("token")
+    def delete(self, token):
+        """Revoke one of your tokens (revoking the token of this request is allowed)
+
+        Other people's tokens, even at this merchant, are 404.
+        """
         revoke_token(token)
         db.session.commit()
         return None

@@ -163,8 +163,8 @@ def set_exception(store: Store, data: dict) -> StoreException:
 
 def delete_exception(store: Store, exception_id) -> None:
     exception = get_scoped(StoreException, store.merchant_id, exception_id)
-    if exception.store_id != store.id:
-        raise ValidationError.field("exception", _l("Unknown exception."))
+    if exception.store_id != store.id:  # another store's day, reached through this store's URL
+        raise NotFound("exception")
     db.session.delete(exception)
     db.session.flush()
     db.session.refresh(store, ["exceptions"])

@@ -22,6 +22,9 @@ OWNER = {"full_name": "Trần Thị Bích", "email": "bich@thoitrangbich.example
 BUSINESS = "Thời Trang Bích"
 STORE = {"name": "Bích Lê Lợi", "address_line": "12 Lê Lợi", "district": "Quận 1",
          "city": "Hồ Chí Minh", "latitude": "10.7769", "longitude": "106.7009"}
+# Weekday → (opens, closes, closes next day). Sunday (6) stays closed.
+HOURS = {0: ("08:00", "21:00", False), 2: ("08:00", "21:00", False),
+         4: ("09:00", "22:00", False), 5: ("18:00", "02:00", True)}
 LISTING_TITLE = "Áo dài lụa Bích"
 SIZES = [("BICH-AODAI-S", "S", "150000", "8"), ("BICH-AODAI-M", "M", "175000", "5")]
 
@@ -33,6 +36,9 @@ def expect_ok(page: Page, live_server) -> None:
 
 
 def sign_up_as_merchant(page: Page, live_server) -> None:
+    # The live server checks CSRF like production: a form post without the token is refused.
+    forged = page.request.post("/sell", form={"email": "x@example.vn", "name": "X"})
+    assert forged.status == 400
     page.goto("/sell")
     page.get_by_label("Full name").fill(OWNER["full_name"])
     page.get_by_label("E-mail", exact=True).fill(OWNER["email"])
@@ -41,7 +47,7 @@ def sign_up_as_merchant(page: Page, live_server) -> None:
     page.get_by_role("button", name="Create merchant account").click()
     expect(page).to_have_url(re.compile(r"/dashboard/"))
     expect_ok(page, live_server)
-    expect(page.get_by_text("waiting for approval")).to_be_visible()
+    expect(page.locator("aside.sidebar .badge")).to_have_text("Pending approval")
 
 
 def approve_as_admin(page: Page, live_server) -> None:
@@ -57,6 +63,100 @@ def approve_as_admin(page: Page, live_server) -> None:
     page.get_by_role("button", name="Approve").click()
     expect_ok(page, live_server)
     expect(page.locator("h1 .badge")).to_have_text("Approved")
+
+
+def dashboard_area(page: Page, name: str) -> None:
+    page.get_by_role("navigation", name="Dashboard").get_by_role("link", name=name).click()
+
+
+def add_store_with_hours(page: Page, live_server) -> None:
+    dashboard_area(page, "Stores")
+    page.get_by_role("button", name="New store").click()
+    form = page.locator("form.store-form")
+    form.get_by_label("Store name").fill(STORE["name"])
+    form.get_by_label("Street address").fill(STORE["address_line"])
+    form.get_by_label("District").fill(STORE["district"])
+    form.get_by_label("City or province").fill(STORE["city"])
+    form.get_by_label("Latitude").fill(STORE["latitude"])
+    form.get_by_label("Longitude").fill(STORE["longitude"])
+    form.get_by_role("button", name="Create store").click()
+    expect_ok(page, live_server)
+    expect(page.get_by_role("heading", level=1)).to_have_text(STORE["name"])
+
+    editor = page.locator("form.hours-editor")
+    for weekday, (opens, closes, overnight) in HOURS.items():
+        row = editor.locator(f'[data-hours-day="{weekday}"] [data-hours-row]').first
+        row.get_by_label("Opens", exact=True).fill(opens)
+        row.get_by_label("Closes", exact=True).fill(closes)
+        if overnight:
+            row.get_by_label("Closes next day").check()
+    editor.get_by_role("button", name="Save opening hours").click()
+    expect_ok(page, live_server)
+    # What was saved comes back in the form: the overnight interval kept its tick.
+    saturday = page.locator('form.hours-editor [data-hours-day="5"] [data-hours-row]').first
+    expect(saturday.get_by_label("Opens", exact=True)).to_have_value("18:00")
+    expect(saturday.get_by_label("Closes", exact=True)).to_have_value("02:00")
+    expect(saturday.get_by_label("Closes next day")).to_be_checked()
+    sunday = page.locator('form.hours-editor [data-hours-day="6"] [data-hours-row]').first
+    expect(sunday.get_by_label("Opens", exact=True)).to_have_value("")
+
+
+def add_product_with_two_sizes(page: Page, live_server) -> None:
+    dashboard_area(page, "Listings")
+    page.get_by_role("button", name="New product").click()
+    form = page.locator("form.listing-form")
+    form.get_by_label("Title").fill(LISTING_TITLE)
+    form.get_by_label("Description").fill("Áo dài lụa tơ tằm, may tại Sài Gòn.")
+    for index, (sku, size, price, _stock) in enumerate(SIZES):
+        row = form.locator("fieldset.variant-row").nth(index)
+        row.get_by_label("SKU", exact=True).fill(sku)
+        row.get_by_label("Price", exact=True).fill(price)
+        row.get_by_label("Option 1 name").fill("Cỡ")
+        row.get_by_label("Option 1 value").fill(size)
+    form.get_by_role("button", name="Create draft").click()
+    expect_ok(page, live_server)
+    head = page.locator("header.listing-head")
+    expect(head.get_by_role("heading", level=1)).to_have_text(LISTING_TITLE)
+    expect(head).to_contain_text("Draft")
+
+
+def set_stock_at_the_store(page: Page, live_server) -> None:
+    dashboard_area(page, "Stores")
+    page.get_by_role("link", name=STORE["name"]).click()
+    page.get_by_role("link", name="Stock at this store").click()
+    expect_ok(page, live_server)
+    for sku, _size, _price, quantity in SIZES:
+        form = page.locator("form").filter(has=page.get_by_role("button", name="Record count"))
+        product = form.get_by_label("Product")
+        value = product.locator("option", has_text=sku).get_attribute("value")
+        product.select_option(value)
+        form.get_by_label("Counted on hand").fill(quantity)
+        form.get_by_role("button", name="Record count").click()
+        expect_ok(page, live_server)
+        row = page.locator("table.stock-table tr").filter(has_text=sku)
+        expect(row.locator('[data-stock="on_hand"]')).to_have_text(quantity)
+        expect(row.locator('[data-stock="available"]')).to_have_text(quantity)
+
+
+def publish_the_listing(page: Page, live_server) -> None:
+    dashboard_area(page, "Listings")
+    page.get_by_role("link", name=LISTING_TITLE).click()
+    page.locator(".listing-status").get_by_role("button", name="Publish").click()
+    expect_ok(page, live_server)
+    head = page.locator("header.listing-head")
+    expect(head).to_contain_text("Published")
+    # Vietnamese formats come later; the merchant's English page shows đồng the English way.
+    expect(head).to_contain_text("₫150,000")
+    expect(head.get_by_role("link", name="View the public page")).to_be_visible()
+
+
+def set_up_store_and_listing(page: Page, live_server) -> None:
+    page.reload()  # the sidebar now shows the approval
+    expect(page.locator("aside.sidebar .badge")).to_have_text("Approved")
+    add_store_with_hours(page, live_server)
+    add_product_with_two_sizes(page, live_server)
+    set_stock_at_the_store(page, live_server)
+    publish_the_listing(page, live_server)
 
 
 def visitor_finds_the_listing(page: Page, live_server, screenshot_dir) -> None:

@@ -244,6 +244,9 @@ def test_staff_cannot_change_listings(client, db, merchant, make_member, make_li
     before = count(db, Listing)
     assert_problem(client.post("/api/v1/listings", headers=staff, json=T_SHIRT), 403,
                    "permission_denied")
+    # The role is checked before the body is read: no hints about what a listing needs.
+    assert_problem(client.post("/api/v1/listings", headers=staff, json={}), 403,
+                   "permission_denied")
     assert count(db, Listing) == before
     for method, url, body in [
         ("PATCH", f"/api/v1/listings/{listing.id}", {"title": "Khác"}),

@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from marketplace.merchants.roles import ROLE_PERMISSIONS, Role
+
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 UNDOCUMENTED = {"/api/v1/openapi.json", "/api/v1/docs"}
 
@@ -90,6 +92,9 @@ def test_merchant_operations_declare_the_token_and_problems(spec):
             continue
         assert operation["security"] == [{"token": []}], (method, path)
         assert responses["401"] == {"$ref": "#/components/responses/UNAUTHORIZED"}
+        # The permission is documented, and a 403 wherever some role lacks it.
+        assert operation["x-permission"] in ROLE_PERMISSIONS[Role.OWNER], (method, path)
+        assert ("403" in responses) == (operation["x-roles"] != ["owner", "manager", "staff"])
         if "requestBody" in operation or method == "get" and operation.get("parameters"):
             assert "422" in responses, (method, path)
         if "{" in path:
@@ -100,6 +105,10 @@ def test_merchant_operations_declare_the_token_and_problems(spec):
         assert list(content) == ["application/problem+json"], name
         assert content["application/problem+json"]["schema"] == {
             "$ref": "#/components/schemas/Problem"}
+    listing = spec["paths"]["/api/v1/listings"]
+    assert (listing["get"]["x-permission"], listing["post"]["x-permission"]) == \
+        ("view", "manage_listings")
+    assert listing["post"]["x-roles"] == ["owner", "manager"]
     problem = spec["components"]["schemas"]["Problem"]["properties"]
     assert {"type", "title", "status", "code", "detail", "errors"} <= set(problem)
 

@@ -3,6 +3,7 @@ secrets on disk and in logs."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -33,22 +34,19 @@ def restore_limiter():
 
 @pytest.fixture
 def isolated(tmp_path, restore_limiter):
-    """An app with its own fresh SQLite database and settings, plus one committed user."""
+    """Build an app with its own fresh SQLite database and settings, plus one committed user."""
+    with contextlib.ExitStack() as stack:
 
-    def build(**overrides):
-        manager = fresh_app(fresh_sqlite_url(tmp_path, "sec"), tmp_path, **overrides)
-        app = manager.__enter__()
-        built.append(manager)
-        with app.app_context():
-            register_user(email="sec@example.vn", password=PASSWORD, full_name="Bảo Mật")
-            _db.session.commit()
-            _db.session.remove()
-        return app
+        def build(**overrides):
+            app = stack.enter_context(
+                fresh_app(fresh_sqlite_url(tmp_path, "sec"), tmp_path, **overrides))
+            with app.app_context():
+                register_user(email="sec@example.vn", password=PASSWORD, full_name="Bảo Mật")
+                _db.session.commit()
+                _db.session.remove()
+            return app
 
-    built: list = []
-    yield build
-    for manager in built:
-        manager.__exit__(None, None, None)
+        yield build
 
 
 def login_form(client, email="sec@example.vn", password=PASSWORD, **extra):

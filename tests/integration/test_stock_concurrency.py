@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 
-from marketplace.accounts.services import register_user
+from marketplace.accounts.services import create_token, register_user
 from marketplace.catalog.models import Variant
 from marketplace.catalog.services import create_listing
 from marketplace.errors import InsufficientStock
@@ -45,8 +45,9 @@ def shop(request, tmp_path):
                                    default_timezone="Asia/Ho_Chi_Minh") for n in (1, 2)]
             listing = create_listing(merchant, {"title": "Giày", "variants": [
                 {"sku": "A", "price": 1}, {"sku": "B", "price": 1}]})
+            _token, plaintext = create_token(user=owner, merchant_id=merchant.id, name="POS")
             db.session.commit()
-            ids = {"a": stores[0].id, "b": stores[1].id,
+            ids = {"a": stores[0].id, "b": stores[1].id, "token": plaintext,
                    "v": listing.variants[0].id, "w": listing.variants[1].id}
             db.session.remove()
         yield app, ids
@@ -156,6 +157,28 @@ def test_opposite_transfers_do_not_deadlock_and_conserve_stock(shop):
     assert sum(m.on_hand_delta for m in b_moves) == b
     legs = Counter(m.reference for m in a_moves + b_moves if m.reference)
     assert len(legs) == outcomes["ok"] and set(legs.values()) == {2}
+
+
+def test_opposite_transfers_through_the_api_answer_201_or_409(shop):
+    """The same race through HTTP: no deadlock or lock error ever surfaces as a 5xx."""
+    app, ids = shop
+    adjust_in_context(app, ids["a"], ids["v"], 10)
+    adjust_in_context(app, ids["b"], ids["v"], 10)
+    headers = {"Authorization": f"Bearer {ids['token']}"}
+
+    def post(i: int) -> str:
+        source, target = (ids["a"], ids["b"]) if i % 2 else (ids["b"], ids["a"])
+        response = app.test_client().post("/api/v1/stock/transfers", headers=headers, json={
+            "from_store_id": source, "to_store_id": target, "variant_id": ids["v"],
+            "quantity": 3})
+        return str(response.status_code)
+
+    outcomes = run_together(app, 40, post)
+    assert set(outcomes) <= {"201", "409"}, outcomes
+    assert outcomes["201"] > 0
+    a, _ = numbers(app, ids["a"], ids["v"])
+    b, _ = numbers(app, ids["b"], ids["v"])
+    assert a + b == 20 and min(a, b) >= 0
 
 
 def test_concurrent_first_adjustments_create_one_level(shop):

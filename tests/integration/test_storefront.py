@@ -145,7 +145,7 @@ def test_prices_in_vietnamese(client, shop):
                            headers={"Accept-Language": "vi"}))
     assert '<html lang="vi">' in html
     assert "150.000\xa0₫" in html and "170.000\xa0₫" in html  # "." groups, ₫ after
-    assert "150.000\xa0₫ – 170.000\xa0₫" in page(client.get("/"))
+    assert "150.000\xa0₫ – 170.000\xa0₫" in page(client.get("/", headers={"Accept-Language": "vi"}))
 
 
 def test_prices_in_english(client, shop):

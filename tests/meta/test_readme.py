@@ -38,3 +38,16 @@ def test_makefile_has_the_two_targets():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^run:", makefile, re.MULTILINE)
     assert re.search(r"^test:", makefile, re.MULTILINE)
+
+
+def test_readme_documents_every_setting_read_from_the_environment():
+    """Datasette-style: a setting added to config.py without a line in the README fails."""
+    sources = [ROOT / "marketplace" / "config.py", ROOT / "marketplace" / "__init__.py"]
+    names = set()
+    for source in sources:
+        text = source.read_text(encoding="utf-8")
+        names |= set(re.findall(r'(?:environ\.get|_bool|_int)\(\s*"([A-Z][A-Z0-9_]+)"', text))
+    assert {"DATABASE_URL", "SECRET_KEY", "MARKETPLACE_INSTANCE_PATH"} <= names
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = sorted(name for name in names if f"`{name}`" not in readme)
+    assert not missing, f"README.md's configuration table lacks {missing}"

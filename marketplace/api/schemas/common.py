@@ -1,15 +1,13 @@
-"""Schemas and fields shared by every domain: problems, times of day, instants, images."""
+"""Schemas and fields shared by every domain: problems, number shapes, times of day, images."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import time
 
 from flask import url_for
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from ...database import MAX_ID
-
-DATETIME = {"type": "string", "format": "date-time"}
 
 # Shapes of numbers as the database stores them, so an absurd number is a 422, never a 500.
 ID = validate.Range(min=1, max=MAX_ID)
@@ -73,11 +71,6 @@ class Annotated:
 
     def __getattr__(self, name: str):
         return getattr(self._obj, name)
-
-
-def iso(value: datetime | None) -> str | None:
-    """An aware instant as ISO 8601, keeping its offset (UTC, or the store's zone)."""
-    return value.isoformat() if value is not None else None
 
 
 def media_url(path: str | None) -> str | None:

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, pre_dump
 
 from ...catalog.queries import opening_status
-from .common import DATETIME, IntervalSchema, WeeklyIntervalSchema, iso
+from .common import Annotated, IntervalSchema, WeeklyIntervalSchema
 
 
 class OpeningFieldsMixin(Schema):
-    """Open now / next opening / closes at, computed for the current instant in the store's
-    time zone (the offsets in the answer are the store's)."""
+    """Open now / closes at / next opening, computed once per store for the current instant,
+    in the store's time zone (the offsets in the answer are the store's)."""
 
-    open_now = fields.Function(lambda store: opening_status(store).is_open,
-                               metadata={"type": "boolean"})
-    closes_at = fields.Function(lambda store: iso(opening_status(store).closes_at),
-                                metadata=DATETIME | {"nullable": True,
-                                                     "description": "When the current opening "
-                                                                    "ends (null if closed or "
-                                                                    "open around the clock)."})
-    next_opening = fields.Function(lambda store: iso(opening_status(store).next_opening),
-                                   metadata=DATETIME | {"nullable": True,
-                                                        "description": "The next opening if "
-                                                                       "closed now."})
+    open_now = fields.Boolean(attribute="opening.is_open")
+    closes_at = fields.DateTime(attribute="opening.closes_at", allow_none=True, metadata={
+        "description": "When the current opening ends (null if closed, or open around the "
+                       "clock)."})
+    next_opening = fields.DateTime(attribute="opening.next_opening", allow_none=True,
+                                   metadata={"description": "The next opening if closed now."})
+
+    @pre_dump
+    def _opening(self, store, **_kwargs):
+        return Annotated(store, opening=opening_status(store))
 
 
 class StoreSchema(OpeningFieldsMixin):

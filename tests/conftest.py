@@ -18,6 +18,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
+from marketplace.extensions import limiter
 from tests.support import databases
 
 pytest_plugins = ["tests.factories"]
@@ -92,6 +93,17 @@ class _ConnectionSession(FlaskSession):
 
     def get_bind(self, *args, **kwargs):
         return self.bind
+
+
+@pytest.fixture(autouse=True)
+def restore_limiter():
+    """flask-limiter keeps one Limiter per process and each ``create_app`` re-initializes it
+    (``RATELIMIT_ENABLED`` included): after a test that built a throttled app, put it back so
+    the other tests' app is not throttled."""
+    saved = dict(vars(limiter))
+    yield
+    vars(limiter).clear()
+    vars(limiter).update(saved)
 
 
 @pytest.fixture

@@ -131,3 +131,16 @@ def api_token(db):
         return plaintext
 
     return factory
+
+
+@pytest.fixture
+def owner(shop, owner_of):
+    """The owner membership of the module's ``shop`` (each test module defines its shop)."""
+    return owner_of(shop)
+
+
+@pytest.fixture
+def as_owner(client, login, owner):
+    """The test client, logged in as the shop's owner."""
+    login(owner.user)
+    return client

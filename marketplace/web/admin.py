@@ -29,6 +29,7 @@ from ..accounts.models import User
 from ..auth import admin_required
 from ..catalog.models import Listing
 from ..catalog.states import ListingStatus
+from ..database import MAX_ID
 from ..errors import MarketplaceError, NotFound, ValidationError
 from ..extensions import db
 from ..merchants import services as merchant_services
@@ -71,7 +72,8 @@ def _labels():
 # --- reading -----------------------------------------------------------------------------------
 
 def _merchant_or_404(merchant_id: int) -> Merchant:
-    merchant = db.session.get(Merchant, merchant_id)
+    # An id beyond the column's range cannot exist (and the database would refuse the number).
+    merchant = db.session.get(Merchant, merchant_id) if 0 < merchant_id <= MAX_ID else None
     if merchant is None:
         raise NotFound("merchant")
     return merchant

@@ -196,3 +196,9 @@ def test_percent_round_trip():
     assert [basis_points_to_percent(bp) for bp in (0, 1000, 1250, 1234, 10000)] == [
         "0", "10", "12.5", "12.34", "100"]
     assert percent_to_basis_points("0.01") == 1
+
+
+def test_an_id_beyond_the_column_range_is_404_not_500(client, db, admin_user, login):
+    db.session.commit()
+    login(admin_user)
+    assert client.get("/admin/merchants/100000000000000000000").status_code == 404

@@ -22,17 +22,6 @@ def shop(db, make_merchant, make_user):
 
 
 @pytest.fixture
-def owner(shop, owner_of):
-    return owner_of(shop)
-
-
-@pytest.fixture
-def as_owner(client, login, owner):
-    login(owner.user)
-    return client
-
-
-@pytest.fixture
 def base(shop):
     return f"/dashboard/{shop.slug}/tokens"
 

@@ -14,22 +14,11 @@ import pytest
 from marketplace.accounts.services import create_token, register_user
 from marketplace.config import from_environment, instance_secret_key
 from marketplace.extensions import db as _db
-from marketplace.extensions import limiter
 from marketplace.merchants.services import create_merchant
 from tests.factories import PASSWORD
 from tests.support.apps import fresh_app, fresh_sqlite_url
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture
-def restore_limiter():
-    """Building an app re-initializes the process-wide limiter: put it back afterwards so the
-    other tests' app is not affected by the limits configured here."""
-    saved = dict(vars(limiter))
-    yield
-    vars(limiter).clear()
-    vars(limiter).update(saved)
 
 
 @pytest.fixture

@@ -88,6 +88,6 @@ translations: $(PY_STAMP)
 	fi
 
 clean:
-	rm -rf $(VENV) node_modules marketplace/static/vendor .pytest_cache .ruff_cache \
+	rm -rf $(VENV) node_modules marketplace/static/vendor .pytest_cache .ruff_cache .hypothesis \
 		*.egg-info build dist
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
@@ -45,7 +46,7 @@ class TimestampMixin:
 
 
 def configure_engine(engine: Engine) -> None:
-    """SQLite: WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE for every transaction.
+    """SQLite: WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE for writing transactions.
 
     SQLite has no SELECT ... FOR UPDATE. Taking the write lock when the transaction begins
     means two read-modify-write transactions queue up (busy timeout) instead of one failing
@@ -67,7 +68,19 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+def _may_write() -> bool:
+    """Whether the current unit of work may write, so must take SQLite's write lock up front.
+
+    Page views that only read (GET/HEAD) begin a deferred transaction: under WAL they run side
+    by side instead of queueing for the one write lock. Everything else does take it first:
+    form posts, the API (it records when a token was last used, on GETs too), CLI commands,
+    workers and tests. A GET page must therefore never write."""
+    if not has_request_context():
+        return True
+    return request.method not in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/")
 
 
 M = TypeVar("M")

@@ -56,7 +56,9 @@ class NotFound(MarketplaceError):
     title = _l("Not found.")
 
     def __init__(self, what: str = "object", message: Any = None) -> None:
-        super().__init__(message or _l("This %(what)s does not exist.", what=what))
+        # ``what`` is a code for API clients ("store", "listing"), never shown in a sentence:
+        # it would be English inside a translated message.
+        super().__init__(message or self.title, object=what)
 
 
 class Conflict(MarketplaceError):

@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import TypeVar
 
-from flask_babel import lazy_gettext as _l
-
 from .errors import InvalidTransition
 
 S = TypeVar("S", bound=StrEnum)
@@ -19,10 +17,8 @@ def next_state(table: Mapping[tuple[S, E], S], state: S, event: E) -> S:
     try:
         return table[(state, event)]
     except KeyError:
-        raise InvalidTransition(
-            _l("Cannot %(event)s from state %(state)s.", event=str(event), state=str(state)),
-            state=str(state), event=str(event),
-        ) from None
+        # The state and event go to API clients as codes; people get a translated sentence.
+        raise InvalidTransition(state=str(state), event=str(event)) from None
 
 
 def events_from(table: Mapping[tuple[S, E], S], state: S) -> list[E]:

@@ -3,13 +3,12 @@
 Also seeds the platform-wide categories (names per locale; admins may rename them later).
 
 Revision ID: 769e7858aca9
-Revises: 
+Revises: (none, the first core revision)
 Create Date: 2026-11-22 20:54:51.263452
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '769e7858aca9'

@@ -59,11 +59,8 @@ def base_config(database_url: str, tmp_path) -> dict:
 
 @pytest.fixture(scope="session")
 def database_url(request, tmp_path_factory):
-    if request.config.getoption("--db") == "postgres":
-        with databases.fresh_postgres("main") as url:
-            yield url
-    else:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    with databases.database_for_run(request.config, tmp_path_factory, "main") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

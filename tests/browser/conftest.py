@@ -62,11 +62,8 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_database_url(request, tmp_path_factory):
     """A database of its own: the browser journey commits, unlike the rolled-back tests."""
-    if request.config.getoption("--db") == "postgres":
-        with databases.fresh_postgres("browser") as url:
-            yield url
-    else:
-        yield f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'live.sqlite3'}"
+    with databases.database_for_run(request.config, tmp_path_factory, "browser") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -36,3 +36,14 @@ def fresh_postgres(label: str):
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@contextlib.contextmanager
+def database_for_run(config, tmp_path_factory, label: str):
+    """The URL of an empty database for one test run: PostgreSQL with ``--db=postgres`` (a
+    fresh database, dropped afterwards), else a new SQLite file."""
+    if config.getoption("--db") == "postgres":
+        with fresh_postgres(label) as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp(label) / f'{label}.sqlite3'}"

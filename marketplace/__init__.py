@@ -32,6 +32,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    _init_plugins(app)
     _init_outbox(app)
     return app
 
@@ -63,6 +64,17 @@ def _register_blueprints(app: Flask) -> None:
 
     init_web(app)
     init_api(app)
+
+
+def _init_plugins(app: Flask) -> None:
+    from .extensions import migrate
+    from .plugins import events, manager
+    from .plugins.migrations import add_plugin_locations
+
+    if add_plugin_locations not in migrate.configure_callbacks:
+        migrate.configure(add_plugin_locations)
+    manager.init_app(app)
+    events.init_app(app)
 
 
 def _init_outbox(app: Flask) -> None:

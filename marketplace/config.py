@@ -95,6 +95,17 @@ def from_environment(instance_path: str) -> dict:
         "OUTBOX_INPROCESS": _bool("OUTBOX_INPROCESS", True),
         "OUTBOX_POLL_SECONDS": _int("OUTBOX_POLL_SECONDS", 5),
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
+        # Plugins: names never to load; whether to load packages' entry points at all; safe
+        # mode loads no third-party plugin (the switch for a plugin that breaks the site).
+        "PLUGINS_BLOCKED": [n.strip() for n in os.environ.get("PLUGINS_BLOCKED", "").split(",")
+                            if n.strip()],
+        "PLUGINS_AUTOLOAD": _bool("PLUGINS_AUTOLOAD", True),
+        "PLUGINS_SAFE_MODE": _bool("PLUGINS_SAFE_MODE", False),
+        "PLUGINS_BUILTIN_DIR": os.environ.get("PLUGINS_BUILTIN_DIR")
+        or str(Path(__file__).resolve().parent.parent / "plugins"),
+        "THEMES_DIR": os.environ.get("THEMES_DIR")
+        or str(Path(__file__).resolve().parent.parent / "themes"),
+        "DEFAULT_THEME": os.environ.get("DEFAULT_THEME", "default"),
         "API_TITLE": "O2O Marketplace API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.1.0",

@@ -11,6 +11,7 @@ from ..database import get_scoped, scoped, utcnow
 from ..errors import Conflict, ValidationError
 from ..extensions import db
 from ..money import validate_amount, validate_currency
+from ..plugins.events import emit
 from ..states import next_state
 from ..validation import optional_text, required_text, slugify, valid_int, valid_slug
 from .models import Category, Listing, ListingImage, ListingTag, Variant
@@ -216,7 +217,12 @@ def create_listing(merchant, data: dict) -> Listing:
         fields.setdefault("position", index)
         listing.variants.append(Variant(merchant_id=merchant.id, **fields))
     db.session.flush()
+    _changed(listing, "created")
     return listing
+
+
+def _changed(listing: Listing, change: str) -> None:
+    emit("marketplace_listing_changed", listing.merchant, listing_id=listing.id, change=change)
 
 
 def update_listing(listing: Listing, data: dict) -> Listing:
@@ -228,7 +234,13 @@ def update_listing(listing: Listing, data: dict) -> Listing:
     if listing.kind != ListingKind.PRODUCT and "price" in data and listing.variants:
         update_variant(listing.variants[0], {"price": data["price"]})
     db.session.flush()
+    _changed(listing, "updated")
     return listing
+
+
+# What ``marketplace_listing_changed`` reports for each publication event.
+STATUS_CHANGES = {ListingEvent.PUBLISH: "published", ListingEvent.UNPUBLISH: "unpublished",
+                  ListingEvent.ARCHIVE: "archived", ListingEvent.RESTORE: "restored"}
 
 
 def change_status(listing: Listing, event: ListingEvent | str) -> Listing:
@@ -243,6 +255,7 @@ def change_status(listing: Listing, event: ListingEvent | str) -> Listing:
     if target == ListingStatus.PUBLISHED:
         listing.published_at = utcnow()
     db.session.flush()
+    _changed(listing, STATUS_CHANGES[event])
     return listing
 
 

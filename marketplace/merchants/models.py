@@ -36,6 +36,11 @@ class Merchant(TimestampMixin, db.Model):
     commission_bp: Mapped[int] = mapped_column(default=1000, nullable=False)
     default_currency: Mapped[str] = mapped_column(sa.String(3), default="VND", nullable=False)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The storefront theme's name; None is the platform default.
+    theme: Mapped[str | None] = mapped_column(sa.String(48))
+    # Bumped whenever the merchant's plugin switches change, so every process's cache of
+    # "which plugins run for this merchant" notices without a message bus.
+    plugins_revision: Mapped[int] = mapped_column(default=0, server_default="0", nullable=False)
 
     memberships = relationship("Membership", back_populates="merchant",
                                cascade="all, delete-orphan")

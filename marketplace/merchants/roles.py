@@ -19,6 +19,7 @@ class Permission(StrEnum):
     MANAGE_STAFF = "manage_staff"      # invite, change roles, remove
     MANAGE_PROFILE = "manage_profile"  # merchant name, logo, contact
     MANAGE_TOKENS = "manage_tokens"    # create personal access tokens for oneself
+    MANAGE_PLUGINS = "manage_plugins"  # enable plugins, edit their settings (may hold secrets)
 
 
 P = Permission

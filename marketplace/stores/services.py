@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from ..database import get_scoped, scoped
 from ..errors import Conflict, NotFound, ValidationError
 from ..extensions import db
+from ..plugins.events import emit
 from ..validation import optional_text, required_text, slugify, valid_int, valid_phone, valid_slug
 from . import hours as h
 from .models import OpeningInterval, Store, StoreException
@@ -86,13 +87,19 @@ def create_store(merchant, data: dict, *, default_timezone: str) -> Store:
     store = Store(merchant_id=merchant.id, **clean)
     db.session.add(store)
     db.session.flush()
+    _changed(store, "created")
     return store
+
+
+def _changed(store: Store, change: str) -> None:
+    emit("marketplace_store_changed", store.merchant, store_id=store.id, change=change)
 
 
 def update_store(store: Store, data: dict) -> Store:
     for key, value in _clean(data, store=store, merchant_id=store.merchant_id).items():
         setattr(store, key, value)
     db.session.flush()
+    _changed(store, "updated")
     return store
 
 
@@ -120,6 +127,7 @@ def set_opening_hours(store: Store, rows) -> Store:
                                    opens=i.opens, closes=i.closes, overnight=i.overnight)
                    for weekday, i in intervals]
     db.session.flush()
+    _changed(store, "hours")
     return store
 
 
@@ -158,6 +166,7 @@ def set_exception(store: Store, data: dict) -> StoreException:
     exception.note = note
     db.session.flush()
     db.session.refresh(store, ["exceptions"])
+    _changed(store, "hours")
     return exception
 
 
@@ -166,6 +175,7 @@ def delete_exception(store: Store, exception_id) -> None:
     if exception.store_id != store.id:  # another store's day, reached through this store's URL
         raise NotFound("exception")
     db.session.delete(exception)
+    _changed(store, "hours")
     db.session.flush()
     db.session.refresh(store, ["exceptions"])
 

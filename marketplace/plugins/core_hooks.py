@@ -1,0 +1,20 @@
+"""The core's own hook implementations: the core is the first plugin."""
+
+from __future__ import annotations
+
+from . import hookimpl
+
+
+@hookimpl
+def marketplace_add_cli_commands(cli) -> None:
+    from .cli import plugins_group
+
+    cli.add_command(plugins_group)
+
+
+@hookimpl
+def marketplace_prepare_jinja_env(env) -> None:
+    from .storefront import slot
+
+    # Every environment (the app's and each theme's) can place plugin slots.
+    env.globals["slot"] = slot

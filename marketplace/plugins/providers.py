@@ -1,0 +1,180 @@
+"""Provider classes for keyed operations, and the registries that hold them.
+
+A hook fans out to every plugin; a payment, a shipment or a slot belongs to exactly one
+provider, chosen by its ``identifier``. So keyed operations are methods on provider objects
+that plugins hand to the registration hooks (``marketplace_register_payment_providers`` …),
+and a registry per kind answers "which provider is ``stripe``?" and "which may this merchant
+use?". The domain records the methods receive (payments, shipments, bookings, codes) arrive
+with the issues that build those domains; until then their parameters are typed ``Any``.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from .manager import PluginPlatform
+
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
+
+
+class Provider(ABC):
+    """Common ground: a stable ``identifier`` stored in records, a human ``label``.
+
+    ``plugin`` is filled in by the registry with the name of the plugin that registered the
+    provider, so the platform knows whose merchant setting switches it on.
+    """
+
+    identifier: ClassVar[str]
+    label: ClassVar[str] = ""
+    plugin: str = ""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {getattr(self, 'identifier', '?')} from {self.plugin}>"
+
+
+class PaymentProvider(Provider):
+    """A way to pay. ``prepare`` never moves money; the rest talk to the payment service."""
+
+    #: True when money moves outside the platform (pay at store, bank transfer, COD).
+    offline: ClassVar[bool] = False
+
+    def supports_currency(self, currency: str) -> bool:
+        """Whether payments in this ISO 4217 currency are possible. Default: all."""
+        return True
+
+    @abstractmethod
+    def prepare(self, payment: Any, **context: Any) -> dict:
+        """Describe what the checkout page needs (client secret, QR payload …); no money moves."""
+
+    @abstractmethod
+    def authorize(self, payment: Any, **context: Any) -> Any:
+        """Reserve or take the amount; returns the provider's new state for the payment."""
+
+    @abstractmethod
+    def capture(self, payment: Any, amount: int) -> Any:
+        """Take ``amount`` (minor units, ≤ authorized) of an authorized payment."""
+
+    @abstractmethod
+    def void(self, payment: Any) -> Any:
+        """Release an authorization that will not be captured."""
+
+    @abstractmethod
+    def refund(self, refund: Any) -> Any:
+        """Pay back a refund record's amount of a captured payment."""
+
+    @abstractmethod
+    def handle_webhook(self, request: Any) -> Any:
+        """Verify and apply a notification from the provider; returns the HTTP answer."""
+
+
+class Carrier(Provider):
+    """A delivery service: quotes, shipments and their tracking."""
+
+    @abstractmethod
+    def quote(self, shipment_request: Any) -> list:
+        """Prices and promised windows for delivering an order from a store to an address."""
+
+    @abstractmethod
+    def create_shipment(self, shipment: Any) -> Any:
+        """Book the delivery with the carrier; returns its tracking reference."""
+
+    @abstractmethod
+    def cancel(self, shipment: Any) -> Any:
+        """Cancel a booked delivery that has not been picked up."""
+
+    @abstractmethod
+    def track(self, shipment: Any) -> list:
+        """The carrier's events for a shipment, oldest first."""
+
+    @abstractmethod
+    def handle_webhook(self, request: Any) -> Any:
+        """Verify and apply a tracking notification from the carrier."""
+
+
+class SlotSource(Provider):
+    """Where bookable time comes from (pickup windows, appointments, tables)."""
+
+    @abstractmethod
+    def availability(self, listing: Any, store: Any, day: Any, **options: Any) -> list:
+        """Free slots of ``listing`` at ``store`` on the local ``day``."""
+
+    @abstractmethod
+    def hold(self, slot: Any, **context: Any) -> Any:
+        """Keep a slot for a few minutes while the consumer checks out."""
+
+    @abstractmethod
+    def release(self, hold: Any) -> None:
+        """Give a held slot back."""
+
+
+class CodeFormat(Provider):
+    """How a redeemable thing is shown and read back at the counter."""
+
+    @abstractmethod
+    def issue(self, subject: Any, **context: Any) -> Any:
+        """Make the code (payload, human code) for an order, voucher, ticket …"""
+
+    @abstractmethod
+    def parse(self, text: str) -> Any:
+        """Read a scanned or typed code back; raises ``ValidationError`` when it is not one."""
+
+
+P = TypeVar("P", bound=Provider)
+
+
+class DuplicateProvider(ValueError):
+    pass
+
+
+class ProviderRegistry(Generic[P]):
+    """The providers of one kind, by identifier. Refuses duplicates and foreign objects."""
+
+    def __init__(self, kind: str, base: type[P], platform: PluginPlatform | None = None):
+        self.kind = kind
+        self.base = base
+        self.platform = platform
+        self._providers: dict[str, P] = {}
+
+    def register(self, provider: P, *, plugin: str) -> P:
+        if not isinstance(provider, self.base):
+            raise TypeError(f"{self.kind}: {provider!r} from plugin {plugin!r} is not a "
+                            f"{self.base.__name__}")
+        identifier = getattr(provider, "identifier", None)
+        if not isinstance(identifier, str) or not IDENTIFIER.match(identifier):
+            raise ValueError(f"{self.kind}: identifier {identifier!r} from plugin {plugin!r} "
+                             f"must match {IDENTIFIER.pattern}")
+        if identifier in self._providers:
+            other = self._providers[identifier].plugin
+            raise DuplicateProvider(f"{self.kind} {identifier!r} is registered twice: by "
+                                    f"{other!r} and by {plugin!r}")
+        provider.plugin = plugin
+        self._providers[identifier] = provider
+        return provider
+
+    def get(self, identifier: str) -> P:
+        from ..errors import NotFound
+
+        try:
+            return self._providers[identifier]
+        except KeyError:
+            raise NotFound(f"{self.kind}: {identifier}") from None
+
+    def __contains__(self, identifier: object) -> bool:
+        return identifier in self._providers
+
+    def __iter__(self) -> Iterator[P]:
+        return iter(self._providers.values())
+
+    def __len__(self) -> int:
+        return len(self._providers)
+
+    def active_in(self, merchant: Any) -> list[P]:
+        """The providers this merchant may use: their plugin is installed and enabled for it."""
+        if self.platform is None:
+            return list(self._providers.values())
+        active = self.platform.active_plugin_names(merchant)
+        return [p for p in self._providers.values() if p.plugin in active]

@@ -17,6 +17,7 @@ from ..database import MAX_ID, get_scoped, scoped
 from ..errors import NotFound
 from ..extensions import db
 from ..merchants import services as merchants
+from ..plugins import services as plugin_services
 from ..stores.models import StoreException
 from ..stores.services import get_accessible_store
 
@@ -64,6 +65,8 @@ LOADERS: dict[str, tuple[str, Loader]] = {
     "membership_id": ("membership", lambda c, v, _f: merchants.get_membership(c.merchant.id, v)),
     "invitation_id": ("invitation", lambda c, v, _f: merchants.get_invitation(c.merchant.id, v)),
     "token_id": ("token", _own_token),
+    # Not an id: a plugin's name, which must be installed and merchant-level (else 404).
+    "plugin_name": ("plugin", lambda _c, v, _f: plugin_services.merchant_plugin(v)),
 }
 
 

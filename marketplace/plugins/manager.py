@@ -8,6 +8,7 @@ platform admin's blocks) → core modules → built-ins from ``plugins/`` → en
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import logging
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "marketplace.plugins"
 BUILTIN_PACKAGE = "marketplace_builtins"
+DEFAULT_BUILTIN_DIR = (Path(__file__).resolve().parent.parent.parent / "plugins").resolve()
 # The core is the first plugin: it implements its own hooks where it has defaults.
 CORE_MODULES = {"core": "marketplace.plugins.core_hooks"}
 MERCHANT_CACHE_LIMIT = 10_000
@@ -122,13 +124,18 @@ class PluginPlatform:
         if not (folder / "__init__.py").exists():
             return []
         # Built-ins import as ``marketplace_builtins.<name>``: a private package name, so a
-        # stray top-level ``plugins`` package elsewhere on sys.path cannot shadow them.
-        if BUILTIN_PACKAGE not in sys.modules:
+        # stray top-level ``plugins`` package elsewhere on sys.path cannot shadow them. Another
+        # folder (tests, a distribution's own) gets a package name of its own.
+        package_name = BUILTIN_PACKAGE
+        if folder.resolve() != DEFAULT_BUILTIN_DIR:
+            digest = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:10]
+            package_name = f"{BUILTIN_PACKAGE}_{digest}"
+        if package_name not in sys.modules:
             spec = importlib.util.spec_from_file_location(
-                BUILTIN_PACKAGE, folder / "__init__.py",
+                package_name, folder / "__init__.py",
                 submodule_search_locations=[str(folder)])
             package = importlib.util.module_from_spec(spec)
-            sys.modules[BUILTIN_PACKAGE] = package
+            sys.modules[package_name] = package
             spec.loader.exec_module(package)
         modules = []
         for child in sorted(folder.iterdir()):
@@ -137,7 +144,7 @@ class PluginPlatform:
                     self.not_loaded[child.name] = LoadedPlugin(child.name, "builtin",
                                                                problem="blocked")
                     continue
-                modules.append(importlib.import_module(f"{BUILTIN_PACKAGE}.{child.name}"))
+                modules.append(importlib.import_module(f"{package_name}.{child.name}"))
         return modules
 
     def _load_entry_points(self) -> None:
@@ -195,19 +202,21 @@ class PluginPlatform:
                                       f"supported on {name}")
 
     def _blocked_in_db(self) -> set[str]:
+        from ..extensions import db
         from .models import PlatformPlugin
 
-        try:
-            with self.app.app_context():
-                from ..extensions import db
-
-                with db.engine.connect() as connection:
-                    rows = connection.execute(
-                        sa.select(PlatformPlugin.name)
-                        .where(PlatformPlugin.status == PlatformStatus.BLOCKED)).scalars()
-                    return set(rows)
-        except sa.exc.DBAPIError:
-            return set()  # before the first migration there is nothing to read
+        # Through the session: a separate connection would queue behind a write lock that the
+        # caller (a test transaction, a running migration) may hold on SQLite.
+        with self.app.app_context():
+            try:
+                return set(db.session.scalars(
+                    sa.select(PlatformPlugin.name)
+                    .where(PlatformPlugin.status == PlatformStatus.BLOCKED)))
+            except sa.exc.DBAPIError:
+                db.session.rollback()
+                return set()  # before the first migration there is nothing to read
+            finally:
+                db.session.remove()
 
     @staticmethod
     def hook_names() -> list[str]:

@@ -16,7 +16,7 @@ def add_plugin_locations(config):
     """Flask-Migrate configure callback: core versions plus every loaded plugin's."""
     platform = current_app.extensions.get("plugins")
     locations = [str(CORE_VERSIONS)] + (platform.migration_locations if platform else [])
-    config.set_main_option("version_path_separator", "os")
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", os.pathsep.join(locations))
     return config
 

@@ -186,8 +186,9 @@ def set_enabled(merchant, name: str, enabled: bool) -> MerchantPlugin:
                              settings={}, secret_keys=[])
         db.session.add(row)
     if enabled:
-        missing = [s.key for s in loaded.info.merchant_settings if s.required and (
-            s.key not in (row.secret_keys if s.is_secret else row.settings))]
+        missing = [s.key for s in loaded.info.merchant_settings
+                   if s.required and s.default is None
+                   and s.key not in (row.secret_keys if s.is_secret else row.settings)]
         if missing:
             raise ValidationError(_l("Fill in the plugin's required settings first."),
                                   fields={k: [_l("This field is required.")] for k in missing})

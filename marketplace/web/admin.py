@@ -246,3 +246,6 @@ def set_commission(merchant_id: int):
     flash(_("The commission is now %(percent)s %%.",
             percent=basis_points_to_percent(merchant.commission_bp)), "success")
     return redirect(url_for("admin.merchant", merchant_id=merchant_id), code=303)
+
+
+from . import admin_plugins  # noqa: E402,F401  (registers the plugin pages on bp)

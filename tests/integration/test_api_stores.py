@@ -107,13 +107,17 @@ def test_weekly_hours_and_open_now(client, merchant, owner, make_store):
                                 "overnight": True}
     assert body["open_now"] is True  # around the clock
 
-    # Closed every day but next Monday morning: next opening is then, with the store's offset.
+    # Closed every day but one morning two days from now (never today: the store would be
+    # open, or just closed, depending on when the test runs): next opening is then, with the
+    # store's offset.
+    weekday = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).weekday() + 2) % 7
     response = client.put(f"/api/v1/stores/{store.id}/hours", headers=owner,
-                          json={"hours": [{"weekday": 0, "opens": "08:00", "closes": "09:00"}]})
+                          json={"hours": [{"weekday": weekday, "opens": "08:00",
+                                           "closes": "09:00"}]})
     body = response.get_json()
     next_opening = datetime.fromisoformat(body["next_opening"])
     assert next_opening.utcoffset() == timedelta(hours=7)
-    assert next_opening.weekday() == 0 and next_opening.hour == 8
+    assert next_opening.weekday() == weekday and next_opening.hour == 8
     assert next_opening > datetime.now(UTC)
 
 

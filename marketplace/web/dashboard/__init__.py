@@ -67,5 +67,5 @@ def requires(permission: Permission):
     return decorator
 
 
-from . import listings, overview, profile, staff, stock, stores, tokens  # noqa: E402,F401
+from . import listings, overview, plugins, profile, staff, stock, stores, tokens  # noqa: E402,F401
 # (importing the area modules registers their routes on bp)

@@ -1,0 +1,1 @@
+"""Built-in-style plugins the platform tests load through PLUGINS_BUILTIN_DIR."""

@@ -5,12 +5,12 @@ from .catalog.models import Category, Listing, ListingImage, ListingTag, Variant
 from .inventory.models import StockLevel, StockMovement
 from .merchants.models import Invitation, Membership, Merchant, MerchantStatusChange
 from .outbox.models import OutboxMessage
-from .plugins.models import MerchantPlugin, PlatformPlugin
+from .plugins.models import MerchantPlugin, PlatformPlugin, PlatformSetting
 from .stores.models import OpeningInterval, Store, StoreException
 
 __all__ = [
     "Category", "Invitation", "Listing", "ListingImage", "ListingTag", "Membership", "Merchant",
     "MerchantPlugin", "MerchantStatusChange", "OpeningInterval", "OutboxMessage",
-    "PersonalAccessToken", "PlatformPlugin",
+    "PersonalAccessToken", "PlatformPlugin", "PlatformSetting",
     "StockLevel", "StockMovement", "Store", "StoreException", "User", "Variant",
 ]

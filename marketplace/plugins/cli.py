@@ -54,6 +54,8 @@ def list_command() -> None:
                    .rstrip())
     if platform.safe_mode:
         click.echo("safe mode: third-party plugins are not loaded (PLUGINS_SAFE_MODE)")
+    elif platform.in_safe_mode():
+        click.echo("safe mode: third-party plugins are stopped (marketplace plugins safe-mode off)")
 
 
 def _switch(name: str, merchant_slug: str | None, on: bool) -> str:
@@ -132,3 +134,15 @@ def unblock_command(name: str) -> None:
         _fail(exc)
     db.session.commit()
     click.echo(f"{name}: available (restart to load it)")
+
+
+@plugins_group.command("safe-mode")
+@click.argument("state", type=click.Choice(["on", "off"]))
+@with_appcontext
+def safe_mode_command(state: str) -> None:
+    """Stop every third-party plugin at once (on), or let them run again (off)."""
+    from . import services
+
+    services.set_safe_mode(state == "on")
+    db.session.commit()
+    click.echo(f"safe mode {state}")

@@ -39,6 +39,7 @@ DEFAULT_BUILTIN_DIR = (Path(__file__).resolve().parent.parent.parent / "plugins"
 # The core is the first plugin: it implements its own hooks where it has defaults.
 CORE_MODULES = {"core": "marketplace.plugins.core_hooks"}
 MERCHANT_CACHE_LIMIT = 10_000
+SAFE_MODE_KEY = "plugins_safe_mode"
 
 
 class PluginError(RuntimeError):
@@ -269,7 +270,7 @@ class PluginPlatform:
         # A plugin's pages exist only while the platform has it installed.
         top = (request.blueprint or "").split(".", 1)[0]
         owner = self.blueprint_owners.get(top)
-        if owner and owner != "core" and self.status(owner) != PlatformStatus.INSTALLED:
+        if owner and owner != "core" and not self.is_runnable(owner):
             abort(404)
 
     # -- platform and merchant state ---------------------------------------------------------
@@ -285,10 +286,12 @@ class PluginPlatform:
         cached = g.get("_plugin_statuses")
         if cached is None:
             from ..extensions import db
-            from .models import PlatformPlugin
+            from .models import PlatformPlugin, PlatformSetting
 
             stored = dict(db.session.execute(
                 sa.select(PlatformPlugin.name, PlatformPlugin.status)).all())
+            g._plugins_safe_mode = bool(db.session.scalar(
+                sa.select(PlatformSetting.value).where(PlatformSetting.key == SAFE_MODE_KEY)))
             cached = {}
             for name in list(self.plugins) + list(self.not_loaded):
                 status = stored.get(name) or self.default_status(name)
@@ -301,12 +304,24 @@ class PluginPlatform:
 
     def forget_statuses(self) -> None:
         g.pop("_plugin_statuses", None)
+        g.pop("_plugins_safe_mode", None)
+
+    def in_safe_mode(self) -> bool:
+        """Third-party plugins are off: by configuration (never loaded) or by the admin's
+        switch (loaded, but no hook, route or provider of theirs runs)."""
+        if self.safe_mode:
+            return True
+        self.statuses()
+        return g._plugins_safe_mode
 
     def status(self, name: str) -> PlatformStatus:
         return self.statuses().get(name, PlatformStatus.AVAILABLE)
 
     def is_runnable(self, name: str) -> bool:
-        return name in self.plugins and self.status(name) == PlatformStatus.INSTALLED
+        loaded = self.plugins.get(name)
+        if loaded is None or self.status(name) != PlatformStatus.INSTALLED:
+            return False
+        return not (loaded.third_party and self.in_safe_mode())
 
     def merchant_enabled(self, merchant) -> frozenset[str]:
         key = (merchant.id, merchant.plugins_revision)

@@ -57,3 +57,16 @@ class MerchantPlugin(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<MerchantPlugin {self.merchant_id} {self.plugin_name} {self.enabled}>"
+
+
+class PlatformSetting(db.Model):
+    """A platform-wide switch the admin flips at run time (``plugins_safe_mode`` …)."""
+
+    __tablename__ = "platform_settings"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[dict | list | str | int | bool | None] = mapped_column(sa.JSON)
+    changed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
+                                                 onupdate=utcnow, nullable=False)

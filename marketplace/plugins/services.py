@@ -20,7 +20,7 @@ from ..states import next_state
 from .events import emit
 from .manager import LoadedPlugin, current_platform
 from .metadata import Level
-from .models import MerchantPlugin, PlatformPlugin
+from .models import MerchantPlugin, PlatformPlugin, PlatformSetting
 from .settings import clean_settings, decrypt_secrets, defaults, encrypt_secrets, masked
 from .states import TRANSITIONS, PlatformEvent, PlatformStatus
 
@@ -101,6 +101,21 @@ def global_settings(name: str) -> dict[str, Any]:
         values.update(row.settings)
         values.update(decrypt_secrets(current_app.config["SECRET_KEY"], row.secrets))
     return values
+
+
+def set_safe_mode(on: bool, *, actor=None) -> PlatformSetting:
+    """Switch every third-party plugin off (or back on) at once, without a restart."""
+    from .manager import SAFE_MODE_KEY
+
+    row = db.session.get(PlatformSetting, SAFE_MODE_KEY, with_for_update=True)
+    if row is None:
+        row = PlatformSetting(key=SAFE_MODE_KEY)
+        db.session.add(row)
+    row.value = bool(on)
+    row.changed_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    current_platform().forget_statuses()
+    return row
 
 
 # -- merchants -----------------------------------------------------------------------------

@@ -59,8 +59,10 @@ def _rows():
 @bp.get("/plugins")
 @admin_required
 def plugins_index():
+    platform = current_platform()
     return render_template("admin/plugins.html", rows=_rows(),
-                           safe_mode=current_platform().safe_mode,
+                           configured_safe_mode=platform.safe_mode,
+                           safe_mode=platform.in_safe_mode(),
                            autoload=current_app.config.get("PLUGINS_AUTOLOAD", True),
                            event_labels=EVENT_LABELS, status_labels=STATUS_LABELS,
                            source_labels=SOURCE_LABELS)
@@ -87,6 +89,17 @@ def plugin_status(plugin_name: str):
     current_platform().forget_statuses()
     flash(_("%(plugin)s: %(status)s.", plugin=plugin_name,
             status=STATUS_LABELS[current_platform().status(plugin_name)]), "success")
+    return redirect(url_for("admin.plugins_index"), code=303)
+
+
+@bp.post("/plugins/safe-mode")
+@admin_required
+def plugins_safe_mode():
+    on = request.form.get("on") == "1"
+    plugins.set_safe_mode(on, actor=current_user)
+    db.session.commit()
+    flash(_("Safe mode is on: third-party plugins are stopped.") if on
+          else _("Safe mode is off: installed third-party plugins run again."), "success")
     return redirect(url_for("admin.plugins_index"), code=303)
 
 

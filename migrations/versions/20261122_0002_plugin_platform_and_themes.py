@@ -1,4 +1,5 @@
-"""Plugin platform and themes: platform and per-merchant plugin records, merchant theme.
+"""Plugin platform and themes: platform and per-merchant plugin records, platform switches,
+the merchant's theme.
 
 Revision ID: 6861004ba490
 Revises: 769e7858aca9
@@ -46,6 +47,14 @@ def upgrade():
     sa.ForeignKeyConstraint(['changed_by_id'], ['users.id'], name=op.f('fk_platform_plugins_changed_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_platform_plugins'))
     )
+    op.create_table('platform_settings',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.JSON(), nullable=True),
+    sa.Column('changed_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['changed_by_id'], ['users.id'], name=op.f('fk_platform_settings_changed_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_platform_settings'))
+    )
     with op.batch_alter_table('merchants', schema=None) as batch_op:
         batch_op.add_column(sa.Column('theme', sa.String(length=48), nullable=True))
         batch_op.add_column(sa.Column('plugins_revision', sa.Integer(), nullable=False, server_default='0'))
@@ -57,6 +66,7 @@ def downgrade():
         batch_op.drop_column('plugins_revision')
         batch_op.drop_column('theme')
 
+    op.drop_table('platform_settings')
     op.drop_table('platform_plugins')
     with op.batch_alter_table('merchant_plugins', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_merchant_plugins_merchant_id'))

@@ -11,7 +11,7 @@ from marketplace.plugins import services
 from marketplace.plugins.manager import current_platform
 from marketplace.plugins.models import MerchantPlugin, PlatformPlugin
 from marketplace.plugins.settings import MASK
-from tests.support.plugin_apps import log_in, plugin_config
+from tests.support.plugin_apps import english_client, log_in, plugin_config
 
 SECRET = "sk_live_do_not_show_0123456789"
 
@@ -32,7 +32,7 @@ def shop(papp, make_merchant, db):
 
 @pytest.fixture
 def owner_client(papp, shop, owner_of):
-    return log_in(papp.test_client(), owner_of(shop).user)
+    return log_in(english_client(papp), owner_of(shop).user)
 
 
 def row_of(db, merchant, name="recorder"):
@@ -102,7 +102,7 @@ def test_secrets_are_encrypted_masked_and_never_rendered_or_logged(owner_client,
 def test_plugins_need_the_owner(papp, shop, make_member, db):
     manager = make_member(shop, role="manager")
     db.session.commit()
-    client = log_in(papp.test_client(), manager.user)
+    client = log_in(english_client(papp), manager.user)
     assert client.get(f"/dashboard/{shop.slug}/plugins").status_code == 403
     assert client.post(f"/dashboard/{shop.slug}/plugins/recorder/enabled",
                        data={"enabled": "1"}).status_code == 403
@@ -126,7 +126,7 @@ def test_another_merchants_dashboard_and_unknown_plugins_are_404(owner_client, m
 @pytest.fixture
 def admin_client(papp, admin_user, db):
     db.session.commit()
-    return log_in(papp.test_client(), admin_user)
+    return log_in(english_client(papp), admin_user)
 
 
 def test_admin_sees_every_plugin_with_its_source_and_problem(admin_client):
@@ -182,7 +182,7 @@ def headers(shop, owner_of, api_token, db):
 
 
 def test_api_lists_plugins_with_their_schema(papp, headers):
-    body = papp.test_client().get("/api/v1/plugins", headers=headers).get_json()
+    body = english_client(papp).get("/api/v1/plugins", headers=headers).get_json()
     names = {p["name"] for p in body}
     assert names == {"recorder", "faulty"}
     recorder = next(p for p in body if p["name"] == "recorder")
@@ -192,7 +192,7 @@ def test_api_lists_plugins_with_their_schema(papp, headers):
 
 
 def test_api_saves_settings_and_enables_in_one_request(papp, headers, shop, db):
-    client = papp.test_client()
+    client = english_client(papp)
     response = client.patch("/api/v1/plugins/recorder", headers=headers, json={
         "enabled": True, "settings": {"greeting": "Xin chào", "api_key": SECRET}})
     body = response.get_json()
@@ -203,7 +203,7 @@ def test_api_saves_settings_and_enables_in_one_request(papp, headers, shop, db):
 
 
 def test_api_refuses_bad_settings_and_changes_nothing(papp, headers, shop, db):
-    response = papp.test_client().patch("/api/v1/plugins/recorder", headers=headers, json={
+    response = english_client(papp).patch("/api/v1/plugins/recorder", headers=headers, json={
         "enabled": True, "settings": {"greeting": "Hi", "max_itemz": 3}})
     assert response.status_code == 422
     assert response.get_json()["errors"]["max_itemz"] == ["Unknown setting."]
@@ -211,7 +211,7 @@ def test_api_refuses_bad_settings_and_changes_nothing(papp, headers, shop, db):
 
 
 def test_api_404s_for_plugins_a_merchant_cannot_switch(papp, headers):
-    client = papp.test_client()
+    client = english_client(papp)
     for name in ("nope", "platform_tools", "old_timer"):
         assert client.get(f"/api/v1/plugins/{name}", headers=headers).status_code == 404
 
@@ -220,6 +220,18 @@ def test_api_needs_the_owner(papp, shop, make_member, api_token, db):
     manager = make_member(shop, role="manager")
     token = api_token(manager)
     db.session.commit()
-    response = papp.test_client().get("/api/v1/plugins",
+    response = english_client(papp).get("/api/v1/plugins",
                                       headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 403
+
+
+def test_admin_switches_safe_mode(admin_client, db):
+    page = admin_client.get("/admin/plugins").get_data(as_text=True)
+    assert "Safe mode: stop every third-party plugin now" in page
+    admin_client.post("/admin/plugins/safe-mode", data={"on": "1"})
+    page = admin_client.get("/admin/plugins").get_data(as_text=True)
+    assert "Turn safe mode off" in page
+    assert current_platform().in_safe_mode() is True
+    admin_client.post("/admin/plugins/safe-mode", data={"on": "0"})
+    current_platform().forget_statuses()
+    assert current_platform().in_safe_mode() is False

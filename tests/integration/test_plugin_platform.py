@@ -231,3 +231,27 @@ def test_cli_lists_installs_enables_and_blocks(papp, make_merchant, db):
     assert current_platform().status("recorder") == PlatformStatus.BLOCKED
     again = runner.invoke(args=["plugins", "enable", "recorder"])  # blocked → install: refused
     assert again.exit_code != 0
+
+
+def test_the_admins_safe_mode_stops_every_third_party_plugin_at_once(make_app, make_merchant,
+                                                                      db, monkeypatch):
+    fake = EntryPoint(name="recorder", value=RECORDER, group="marketplace.plugins")
+    monkeypatch.setattr(manager_module, "entry_points", lambda group: [fake])
+    app = make_app(**plugin_config(PLUGIN_DIRS / "none", PLUGINS_AUTOLOAD=True))
+    with app.app_context():
+        platform = current_platform()
+        merchant = make_merchant()
+        services.change_platform_status("recorder", "install")
+        services.set_enabled(merchant, "recorder", True)
+        db.session.commit()
+        assert "recorder" in platform.active_plugin_names(merchant)
+        assert app.test_client().get("/recorder/ping").status_code == 200
+        result = app.test_cli_runner().invoke(args=["plugins", "safe-mode", "on"])
+        assert result.exit_code == 0, result.output
+        platform.forget_statuses()
+        assert platform.in_safe_mode()
+        assert "recorder" not in platform.active_plugin_names(merchant)
+        assert app.test_client().get("/recorder/ping").status_code == 404
+        services.set_safe_mode(False)
+        db.session.commit()
+        assert "recorder" in platform.active_plugin_names(merchant)

@@ -17,3 +17,10 @@ def log_in(client, user, password="correct horse battery staple"):  # noqa: S107
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:300]
     return client
+
+
+def english_client(app):
+    """A test client of ``app`` that asks for English pages (the default language is vi)."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client

@@ -33,6 +33,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _init_plugins(app)
+    _init_themes(app)
     _init_outbox(app)
     return app
 
@@ -75,6 +76,12 @@ def _init_plugins(app: Flask) -> None:
         migrate.configure(add_plugin_locations)
     manager.init_app(app)
     events.init_app(app)
+
+
+def _init_themes(app: Flask) -> None:
+    from . import theming
+
+    theming.init_app(app)
 
 
 def _init_outbox(app: Flask) -> None:

@@ -34,6 +34,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
         return self.is_enabled
 
+    @property
+    def has_dashboard(self) -> bool:
+        """Works for at least one merchant (the header links to the dashboard)."""
+        return bool(self.memberships)
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
 

@@ -13,7 +13,7 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 def init_api(app: Flask) -> MarketplaceApi:
     """One Api per app (flask-smorest keeps its spec per instance), kept in app.extensions."""
-    from . import catalog, docs, listings, me, plugins, staff, stock, stores, tokens
+    from . import catalog, docs, listings, me, plugins, staff, stock, stores, themes, tokens
     from .schemas.common import ProblemSchema
 
     api = MarketplaceApi(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
@@ -22,7 +22,7 @@ def init_api(app: Flask) -> MarketplaceApi:
         "token", {"type": "http", "scheme": "bearer",
                   "description": "A personal access token (mkp_…) from the merchant dashboard."})
     _document_problems(api, ProblemSchema)
-    for module in (me, stores, listings, stock, staff, tokens, plugins, catalog):
+    for module in (me, stores, listings, stock, staff, tokens, plugins, themes, catalog):
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)
     return api

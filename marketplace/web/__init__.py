@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask
-from jinja2 import ChoiceLoader, FileSystemLoader
-
-from .. import PROJECT_ROOT
 
 
 def init_web(app: Flask) -> None:
-    from . import admin, auth, dashboard, health, media, storefront
+    from . import admin, auth, dashboard, health, media, storefront, themes
 
-    # The default theme's templates come before the core's (the theme engine of the plugin
-    # platform extends this chain with per-merchant themes).
-    theme_templates = Path(PROJECT_ROOT) / "themes" / "default" / "templates"
-    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(theme_templates)), app.jinja_loader])
-
-    for module in (health, auth, storefront, media, dashboard, admin):
+    # Storefront pages render through the theme engine (marketplace.theming), each theme in
+    # an environment of its own; the app's environment renders the core's own pages.
+    for module in (health, auth, storefront, media, themes, dashboard, admin):
         app.register_blueprint(module.bp)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from babel.dates import get_day_names
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request
 from flask_babel import format_date, get_locale
 
 from ..catalog import queries
@@ -18,6 +18,7 @@ from ..catalog.services import categories
 from ..catalog.states import ListingKind
 from ..database import utcnow
 from ..stores.hours import interval_from_json
+from ..theming import render_storefront
 
 bp = Blueprint("storefront", __name__)
 
@@ -58,7 +59,7 @@ def home():
     merchants = queries.public_merchants()
     found = queries.public_listings(category=category or None, kind=kind or None, q=q or None,
                                     limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
-    return render_template(
+    return render_storefront(
         "storefront/home.html", merchants=merchants,
         cities=queries.merchant_cities(m.id for m in merchants),
         listings=found[:PAGE_SIZE], has_next=len(found) > PAGE_SIZE, page=page,
@@ -70,7 +71,7 @@ def merchant(merchant_slug: str):
     found = queries.public_merchant(merchant_slug)
     stores = queries.public_stores(found)
     now = utcnow()
-    return render_template(
+    return render_storefront(
         "storefront/merchant.html", merchant=found, stores=stores,
         statuses={s.id: queries.opening_status(s, now) for s in stores},
         listings=queries.public_listings(merchant=found, limit=200))
@@ -82,7 +83,7 @@ def listing(merchant_slug: str, listing_slug: str):
     found = queries.public_listing(found_merchant, listing_slug)
     stores = queries.public_stores(found_merchant)
     now = utcnow()
-    return render_template(
+    return render_storefront(
         "storefront/listing.html", merchant=found_merchant, listing=found, stores=stores,
         stock=queries.store_availability(found, stores),
         statuses={s.id: queries.opening_status(s, now) for s in stores},
@@ -99,7 +100,7 @@ def store(merchant_slug: str, store_slug: str):
     weekly: dict[int, list] = {day: [] for day in range(7)}
     for interval in found.hours:
         weekly[interval.weekday].append(interval)
-    return render_template(
+    return render_storefront(
         "storefront/store.html", merchant=found_merchant, store=found, status=status,
         weekly=weekly, today=today,
         exceptions=[(e, [interval_from_json(i) for i in e.intervals])

@@ -67,5 +67,15 @@ def requires(permission: Permission):
     return decorator
 
 
-from . import listings, overview, plugins, profile, staff, stock, stores, tokens  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    listings,
+    overview,
+    plugins,
+    profile,
+    staff,
+    stock,
+    stores,
+    theme,
+    tokens,
+)
 # (importing the area modules registers their routes on bp)

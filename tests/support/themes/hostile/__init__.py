@@ -1,0 +1,1 @@
+"""A third-party theme package that tries to read what it must not (sandbox tests)."""

@@ -193,6 +193,26 @@ class PluginPlatform:
         loaded.module = plugin
         self.plugins[loaded.name] = loaded
 
+    def add(self, plugin: Any, *, source: str = "package") -> LoadedPlugin:
+        """Register a declared plugin after start-up (the test kit's ``register_plugin``).
+
+        Start-up hooks are not run for it; merchant-scoped hooks and events reach it at once.
+        """
+        info = getattr(plugin, "PLUGIN", None)
+        self._register_declared(plugin, source=source,
+                                entry_name=info.name if isinstance(info, PluginInfo) else None)
+        self.pm.check_pending()
+        self._refuse_wrappers()
+        self._callers.clear()
+        return self.plugins[info.name]
+
+    def remove(self, name: str) -> None:
+        """Undo ``add``."""
+        self.pm.unregister(name=name)
+        self.plugins.pop(name, None)
+        self.not_loaded.pop(name, None)
+        self._callers.clear()
+
     def _refuse_wrappers(self) -> None:
         # Merchant-scoped hooks are dispatched one implementation at a time (to name and
         # isolate a failing plugin), which a wrapper could not take part in.

@@ -95,6 +95,11 @@ class ThemeEngine:
                 self._envs[name] = env
         return env
 
+    def forget_environments(self) -> None:
+        """Rebuild every theme's environment on next use (plugins came or went)."""
+        with self._lock:
+            self._envs.clear()
+
     def _build(self, theme: Theme) -> Environment:
         themes = chain(self.themes, theme.name)
         if themes[0].name == DEFAULT_THEME:

@@ -23,8 +23,8 @@ from marketplace.demo.loader import demo_quantity
 from marketplace.extensions import db
 from marketplace.inventory.models import StockLevel
 from marketplace.merchants.models import Membership, Merchant
+from marketplace.plugins.testing_support import base_config
 from marketplace.stores.models import Store, StoreException
-from tests.conftest import base_config
 from tests.support import databases
 
 # Rough boxes around the two cities: every demo store must be in one of them.

@@ -21,7 +21,7 @@ def fresh_sqlite_url(tmp_path: Path, name: str = "fresh") -> str:
 @contextlib.contextmanager
 def fresh_app(database_url: str, tmp_path: Path, **overrides) -> Flask:
     """An app on ``database_url`` migrated to ``heads``; its engine is disposed afterwards."""
-    from tests.conftest import base_config
+    from marketplace.plugins.testing_support import base_config
 
     app = create_app(base_config(database_url, tmp_path) | overrides)
     with app.app_context():

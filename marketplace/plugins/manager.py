@@ -23,6 +23,7 @@ import pluggy
 import sqlalchemy as sa
 from flask import Flask, abort, current_app, g, request
 from flask_babel import lazy_gettext as _l
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
 from .. import __version__ as CORE_VERSION
 from ..errors import MarketplaceError, ValidationError
@@ -270,6 +271,11 @@ class PluginPlatform:
             _call(impl, app=app, register=self._blueprint_register(plugin_name))
         for _plugin_name, impl in self.each_implementation("marketplace_add_cli_commands"):
             _call(impl, cli=app.cli)
+        folders = self.template_folders()
+        if folders:
+            # Plugins' own templates, as "<plugin>/<file>", for render_template and themes.
+            app.jinja_loader = ChoiceLoader([app.jinja_loader, PrefixLoader(
+                {name: FileSystemLoader(folder) for name, folder in folders.items()})])
         self.prepare_jinja_env(app.jinja_env)
         app.before_request(self._gate_plugin_routes)
 

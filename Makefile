@@ -17,6 +17,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed-from-pyproject
 NODE_STAMP := node_modules/.installed-from-lock
+# The example third-party plugin package: installed like any plugin, tested with the kit.
+EXAMPLE := examples/o2o-new-arrivals
+EXAMPLE_STAMP := $(VENV)/.installed-example-plugin
 VENDOR := marketplace/static/vendor/pico/pico.min.css
 TRANSLATIONS := marketplace/translations
 POT := $(TRANSLATIONS)/messages.pot
@@ -42,6 +45,11 @@ $(PY_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# --no-deps: the marketplace it depends on is this checkout, installed just above.
+$(EXAMPLE_STAMP): $(EXAMPLE)/pyproject.toml $(PY_STAMP)
+	$(BIN)/python -m pip install --quiet --no-deps -e $(EXAMPLE)
+	touch $@
+
 $(NODE_STAMP): package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
@@ -55,7 +63,7 @@ compile-translations: $(PY_STAMP)
 		$(BIN)/pybabel compile -d $(TRANSLATIONS) -f --statistics; \
 	fi
 
-setup: $(PY_STAMP) $(NODE_STAMP) $(VENDOR) compile-translations
+setup: $(PY_STAMP) $(EXAMPLE_STAMP) $(NODE_STAMP) $(VENDOR) compile-translations
 
 run: setup
 	$(BIN)/marketplace db upgrade
@@ -66,9 +74,12 @@ run: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@echo "== the example plugin package's own tests (the test kit) =="
+	$(BIN)/python -m pytest $(EXAMPLE)/tests $(PYTEST_ARGS)
 	@if [ -n "$${TEST_DATABASE_URL:-}" ]; then \
 		echo "== the whole suite again on PostgreSQL =="; \
 		$(BIN)/python -m pytest --db=postgres -m "not browser" $(PYTEST_ARGS); \
+		$(BIN)/python -m pytest --db=postgres $(EXAMPLE)/tests $(PYTEST_ARGS); \
 	fi
 
 lint: $(PY_STAMP)
@@ -80,7 +91,7 @@ bench: setup
 translations: $(PY_STAMP)
 	mkdir -p $(TRANSLATIONS)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file \
-		--ignore-dirs '.* ._ node_modules build dist' --project o2o-marketplace -o $(POT) .
+		--ignore-dirs '.* ._ node_modules build dist examples' --project o2o-marketplace -o $(POT) .
 	@if [ -f $(TRANSLATIONS)/vi/LC_MESSAGES/messages.po ]; then \
 		$(BIN)/pybabel update -i $(POT) -d $(TRANSLATIONS) --no-fuzzy-matching; \
 	else \

@@ -6,7 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from marketplace.plugins.migrations import plugin_table_prefixes
+from marketplace.plugins.migrations import include_object
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
@@ -24,23 +24,11 @@ def _skip_empty(context_, revision, directives):
         directives[:] = []
 
 
-def _include_object(object_, name, type_, reflected, compare_to):
-    # Autogenerate writes core revisions: it never touches a plugin's tables (their own
-    # branch owns them) nor drops a table the models do not know (an uninstalled plugin's).
-    if type_ == "table":
-        if reflected and compare_to is None:
-            return False
-        if name.startswith(plugin_table_prefixes()):
-            return False
-    table = getattr(object_, "table", None)
-    return not (table is not None and table.name.startswith(plugin_table_prefixes()))
-
-
 def _options() -> dict:
     options = dict(current_app.extensions["migrate"].configure_args)
     options.setdefault("process_revision_directives", _skip_empty)
     options.setdefault("compare_type", True)
-    options.setdefault("include_object", _include_object)
+    options.setdefault("include_object", include_object)
     # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
     options.setdefault("render_as_batch", engine.dialect.name == "sqlite")
     return options

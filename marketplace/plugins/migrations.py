@@ -27,3 +27,15 @@ def plugin_table_prefixes() -> tuple[str, ...]:
         return ()
     names = set(platform.plugins) | set(platform.not_loaded)
     return tuple(f"{n}_" for n in names if n != "core")
+
+
+def include_object(object_, name, type_, reflected, compare_to) -> bool:
+    """Autogenerate writes core revisions: it never touches a plugin's tables (their own
+    branch owns them) nor drops a table the models do not know (an uninstalled plugin's)."""
+    if type_ == "table":
+        if reflected and compare_to is None:
+            return False
+        if name.startswith(plugin_table_prefixes()):
+            return False
+    table = getattr(object_, "table", None)
+    return not (table is not None and table.name.startswith(plugin_table_prefixes()))

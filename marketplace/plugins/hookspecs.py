@@ -53,7 +53,7 @@ def marketplace_register_payment_providers(
         register: Callable[[PaymentProvider], PaymentProvider]) -> None:
     """Hand the platform this plugin's payment providers.
 
-    Called once at start-up on every installed plugin. Call ``register(provider)`` with an
+    Called once at start-up on every loaded plugin. Call ``register(provider)`` with an
     instance of a ``PaymentProvider`` subclass for each way to pay the plugin offers; a second
     provider with an identifier already taken makes start-up fail. Returns nothing.
 
@@ -69,7 +69,7 @@ def marketplace_register_payment_providers(
 def marketplace_register_carriers(register: Callable[[Carrier], Carrier]) -> None:
     """Hand the platform this plugin's delivery carriers (``Carrier`` instances).
 
-    Called once at start-up on every installed plugin; duplicates fail start-up. Returns
+    Called once at start-up on every loaded plugin; duplicates fail start-up. Returns
     nothing.
 
     Example::
@@ -84,7 +84,7 @@ def marketplace_register_carriers(register: Callable[[Carrier], Carrier]) -> Non
 def marketplace_register_slot_sources(register: Callable[[SlotSource], SlotSource]) -> None:
     """Hand the platform this plugin's sources of bookable time (``SlotSource`` instances).
 
-    Called once at start-up on every installed plugin; duplicates fail start-up. Returns
+    Called once at start-up on every loaded plugin; duplicates fail start-up. Returns
     nothing.
 
     Example::
@@ -99,7 +99,7 @@ def marketplace_register_slot_sources(register: Callable[[SlotSource], SlotSourc
 def marketplace_register_code_formats(register: Callable[[CodeFormat], CodeFormat]) -> None:
     """Hand the platform this plugin's code formats (``CodeFormat`` instances).
 
-    Called once at start-up on every installed plugin; duplicates fail start-up. Returns
+    Called once at start-up on every loaded plugin; duplicates fail start-up. Returns
     nothing.
 
     Example::
@@ -115,7 +115,7 @@ def marketplace_add_blueprints(app: Flask,
                                register: Callable[..., None]) -> None:
     """Add Flask blueprints (pages, API endpoints, webhook receivers) to the app.
 
-    Called once at start-up on every installed plugin. Call ``register(blueprint,
+    Called once at start-up on every loaded plugin. Call ``register(blueprint,
     url_prefix=None)``; the blueprint's name must start with the plugin's name, so the
     platform can switch its routes off when the plugin is blocked. Returns nothing.
 
@@ -133,7 +133,7 @@ def marketplace_add_blueprints(app: Flask,
 def marketplace_add_cli_commands(cli: click.Group) -> None:
     """Add commands to the ``marketplace`` command line.
 
-    Called once at start-up on every installed plugin with the app's command group; add
+    Called once at start-up on every loaded plugin with the app's command group; add
     commands or a group named after the plugin with ``cli.add_command``. Returns nothing.
 
     Example::
@@ -148,7 +148,7 @@ def marketplace_add_cli_commands(cli: click.Group) -> None:
 def marketplace_migration_locations() -> str | list[str] | None:
     """Name the folder(s) holding this plugin's Alembic revisions.
 
-    Called at start-up on every installed plugin. Return the path of a ``versions`` folder
+    Called at start-up on every loaded plugin. Return the path of a ``versions`` folder
     (or a list of them). Its revisions form a branch labelled with the plugin's name whose
     first revision ``depends_on`` the core revision it needs; ``marketplace db upgrade``
     applies every head. All results are collected.
@@ -165,7 +165,7 @@ def marketplace_migration_locations() -> str | list[str] | None:
 def marketplace_prepare_jinja_env(env: jinja2.Environment) -> None:
     """Add filters, tests or globals to a Jinja environment.
 
-    Called at start-up on every installed plugin for the app's environment, and again for
+    Called at start-up on every loaded plugin for the app's environment, and again for
     each theme's environment when it is first built (sandboxed themes included, so add only
     what is safe for a third-party template). Returns nothing.
 

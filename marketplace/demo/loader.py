@@ -27,11 +27,14 @@ from ..merchants import services as merchant_services
 from ..merchants.models import Merchant
 from ..stores import services as store_services
 from ..stores.models import OpeningInterval, Store
+from ..theming.services import set_theme
 from . import shops as spec
 from .catalog import listings_for
 from .summary import Account, DemoSummary
 
 # Platform commission per demo shop, in basis points (what an admin would have negotiated).
+# The coffee chain shows off the second bundled theme; the others keep the default.
+THEMES = {"suong-som": "hoian"}
 COMMISSIONS = {"moc-lan": 1200, "sao-viet": 500, "suong-som": 800, "lua-spa": 1500,
                "buoc-xinh": 1000, "nang-dong": 750}
 # (share out of stock, share with 1–3 left, usual range) per category.
@@ -96,6 +99,8 @@ class _Loader:
                                         reason="Hồ sơ demo đầy đủ")
         merchant_services.set_commission(merchant, commission_bp=COMMISSIONS[shop.slug],
                                          actor=admin)
+        if shop.slug in THEMES:
+            set_theme(merchant, THEMES[shop.slug])
         self.created["merchants"] += 1
         return merchant
 

@@ -76,6 +76,28 @@ def prepare_database(env: dict[str, str]) -> None:
             sys.exit(f"`marketplace {' '.join(args)}` failed:\n{done.stdout}{done.stderr}")
 
 
+# Two shop pages of the demo data: one in the default theme without plugins, one in the
+# Hội An theme with the example plugin (examples/o2o-new-arrivals) enabled when installed —
+# the cost of a second theme environment, plugin dispatch and a plugin's slot query.
+PLAIN_SHOP, THEMED_SHOP = "/m/moc-lan", "/m/suong-som"
+
+
+def enable_example_plugin(env: dict[str, str]) -> bool:
+    cli = marketplace_command()
+    listed = subprocess.run(cli + ["plugins", "list"], env=env, cwd=ROOT, timeout=120,
+                            capture_output=True, text=True)
+    if "new_arrivals" not in listed.stdout:
+        return False
+    for args in (["plugins", "enable", "new_arrivals"],
+                 ["plugins", "enable", "new_arrivals", "--merchant", THEMED_SHOP[3:]],
+                 ["outbox", "drain"]):
+        done = subprocess.run(cli + args, env=env, cwd=ROOT, timeout=120,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"`marketplace {' '.join(args)}` failed:\n{done.stdout}{done.stderr}")
+    return True
+
+
 class Server:
     """One gunicorn master, started with ``gunicorn.conf.py`` and stopped on exit."""
 
@@ -313,6 +335,7 @@ def main() -> int:
         try:
             started = time.perf_counter()
             prepare_database(env)
+            plugin_on = enable_example_plugin(env)
             took = time.perf_counter() - started
             print(f"database migrated and demo data loaded in {took:.1f} s")
             minimal = Server("minimal", "minimal_app:app", env, workers=args.workers,
@@ -327,6 +350,9 @@ def main() -> int:
             targets = [("minimal flask", minimal.port, "/ping"),
                        ("healthz", market.port, "/healthz"),
                        ("storefront home", market.port, "/")]
+            targets.append(("shop, default theme", market.port, PLAIN_SHOP))
+            targets.append(("shop, hoian + plugin" if plugin_on else "shop, hoian theme",
+                            market.port, THEMED_SHOP))
             for kind in ("listing", "store"):
                 if kind in pages:
                     targets.append((f"{kind} page", market.port, pages[kind]))

@@ -75,34 +75,30 @@ def _switch(name: str, merchant_slug: str | None, on: bool) -> str:
     return f"{name}: {'enabled' if on else 'disabled'} for {merchant_slug}"
 
 
-@plugins_group.command("enable")
-@click.argument("name")
-@click.option("--merchant", "merchant_slug", help="Enable for this merchant (by slug); "
-              "without it, install the plugin on the platform.")
-@with_appcontext
-def enable_command(name: str, merchant_slug: str | None) -> None:
-    """Install NAME on the platform, or enable it for one merchant."""
-    try:
-        message = _switch(name, merchant_slug, True)
-    except MarketplaceError as exc:
-        _fail(exc)
-    db.session.commit()
-    click.echo(message)
+def _switch_command(on: bool):
+    verb, platform_verb, preposition = ("enable", "install", "on") if on else \
+        ("disable", "uninstall", "from")
+
+    @click.argument("name")
+    @click.option("--merchant", "merchant_slug", help=f"{verb.capitalize()} for this merchant "
+                  f"(by slug); without it, {platform_verb} the plugin {preposition} the "
+                  f"platform.")
+    @with_appcontext
+    def command(name: str, merchant_slug: str | None) -> None:
+        try:
+            message = _switch(name, merchant_slug, on)
+        except MarketplaceError as exc:
+            _fail(exc)
+        db.session.commit()
+        click.echo(message)
+
+    command.__doc__ = (f"{platform_verb.capitalize()} NAME {preposition} the platform, or "
+                       f"{verb} it for one merchant.")
+    return plugins_group.command(verb)(command)
 
 
-@plugins_group.command("disable")
-@click.argument("name")
-@click.option("--merchant", "merchant_slug", help="Disable for this merchant (by slug); "
-              "without it, uninstall the plugin from the platform.")
-@with_appcontext
-def disable_command(name: str, merchant_slug: str | None) -> None:
-    """Uninstall NAME from the platform, or disable it for one merchant."""
-    try:
-        message = _switch(name, merchant_slug, False)
-    except MarketplaceError as exc:
-        _fail(exc)
-    db.session.commit()
-    click.echo(message)
+enable_command = _switch_command(True)
+disable_command = _switch_command(False)
 
 
 @plugins_group.command("block")

@@ -14,6 +14,7 @@ from marketplace.plugins.settings import (
     encrypt_secrets,
     masked,
 )
+from tests.support.plugin_dirs.duplicate._cash import Cash
 
 SCHEMA = (
     Setting("greeting", required=True),
@@ -110,34 +111,12 @@ def test_core_version_compatibility():
     assert not info.supports_core("1.0.0")
 
 
-class _Cash(PaymentProvider):
-    identifier = "cash"
-
-    def prepare(self, payment, **context):
-        return {}
-
-    def authorize(self, payment, **context):
-        return "pending"
-
-    def capture(self, payment, amount):
-        return "captured"
-
-    def void(self, payment):
-        return "voided"
-
-    def refund(self, refund):
-        return "refunded"
-
-    def handle_webhook(self, request):
-        return ("", 204)
-
-
 def test_registry_refuses_duplicates_and_foreign_objects():
     registry = ProviderRegistry("payment provider", PaymentProvider)
-    registry.register(_Cash(), plugin="one")
+    registry.register(Cash(), plugin="one")
     assert registry.get("cash").plugin == "one" and "cash" in registry and len(registry) == 1
     with pytest.raises(DuplicateProvider, match="one.*two"):
-        registry.register(_Cash(), plugin="two")
+        registry.register(Cash(), plugin="two")
     with pytest.raises(TypeError):
         registry.register(object(), plugin="two")
     with pytest.raises(NotFound):

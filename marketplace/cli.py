@@ -81,3 +81,24 @@ def outbox_drain(loop: bool) -> None:
             return
         time.sleep(current_app.config["OUTBOX_POLL_SECONDS"])
 
+
+
+@main.command("worker")
+@click.option("--threads", default=2, show_default=True, help="Worker threads.")
+@with_appcontext
+def worker(threads: int) -> None:
+    """Run the background jobs (expired holds, reminders) until interrupted.
+
+    Use it when the web processes run with JOBS_INPROCESS=0 (several servers, one worker)."""
+    from huey.consumer import Consumer
+
+    Consumer(current_app.extensions["huey"], workers=threads, worker_type="thread").run()
+
+
+@main.command("expire-holds")
+@with_appcontext
+def expire_holds() -> None:
+    """Release expired holds and send due reminders once, now."""
+    from .jobs import run_order_clock
+
+    click.echo(run_order_clock(current_app._get_current_object()))

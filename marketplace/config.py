@@ -66,6 +66,8 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": https,
         "PREFERRED_URL_SCHEME": "https" if https else "http",
+        # Where people reach the marketplace: links in mail sent by background jobs.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers we trust.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
@@ -111,4 +113,17 @@ def from_environment(instance_path: str) -> dict:
         "OPENAPI_VERSION": "3.1.0",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        # Checkout and pickup.
+        "PICKUP_HORIZON_DAYS": _int("PICKUP_HORIZON_DAYS", 14),
+        # How long an order waiting for an online payment holds its stock.
+        "ORDER_PAYMENT_MINUTES": _int("ORDER_PAYMENT_MINUTES", 15),
+        # "Please collect it soon" goes out this long before an order's hold lapses.
+        "ORDER_REMINDER_MINUTES": _int("ORDER_REMINDER_MINUTES", 60),
+        "PICKUP_CODE_RATE_LIMIT": os.environ.get("PICKUP_CODE_RATE_LIMIT",
+                                                 "10 per minute;60 per hour"),
+        # Background jobs (Huey): SQLite storage in the instance folder unless Redis is set;
+        # the web process runs a consumer thread unless JOBS_INPROCESS is off.
+        "JOBS_INPROCESS": _bool("JOBS_INPROCESS", True),
+        "JOBS_SQLITE_PATH": os.environ.get("JOBS_SQLITE_PATH")
+        or str(Path(instance_path) / "jobs.sqlite3"),
     }

@@ -109,3 +109,11 @@ def get_scoped(model: type[M], merchant_id: int, object_id, *, lock: bool = Fals
     if obj is None:
         raise NotFound(model.__name__.lower())
     return obj
+
+
+def dialect_insert(table):
+    """An INSERT for the session's database that supports ``on_conflict_do_nothing``."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)

@@ -1,16 +1,31 @@
 """Every core model, imported in one place so the metadata is complete for Alembic."""
 
 from .accounts.models import PersonalAccessToken, User
+from .cart.models import Cart, CartLine
 from .catalog.models import Category, Listing, ListingImage, ListingTag, Variant
+from .fulfilment.models import PickupSlotLoad
+from .idempotency import IdempotencyRecord
 from .inventory.models import StockLevel, StockMovement
 from .merchants.models import Invitation, Membership, Merchant, MerchantStatusChange
+from .orders.models import (
+    AuditEntry,
+    Checkout,
+    Order,
+    OrderAdjustment,
+    OrderLine,
+    StoreReturn,
+    StoreReturnLine,
+)
 from .outbox.models import OutboxMessage
+from .payments.models import Payment, Refund
 from .plugins.models import MerchantPlugin, PlatformPlugin, PlatformSetting
 from .stores.models import OpeningInterval, Store, StoreException
 
 __all__ = [
-    "Category", "Invitation", "Listing", "ListingImage", "ListingTag", "Membership", "Merchant",
-    "MerchantPlugin", "MerchantStatusChange", "OpeningInterval", "OutboxMessage",
-    "PersonalAccessToken", "PlatformPlugin", "PlatformSetting",
-    "StockLevel", "StockMovement", "Store", "StoreException", "User", "Variant",
+    "AuditEntry", "Cart", "CartLine", "Category", "Checkout", "IdempotencyRecord", "Invitation",
+    "Listing", "ListingImage", "ListingTag", "Membership", "Merchant", "MerchantPlugin",
+    "MerchantStatusChange", "OpeningInterval", "Order", "OrderAdjustment", "OrderLine",
+    "OutboxMessage", "Payment", "PersonalAccessToken", "PickupSlotLoad", "PlatformPlugin",
+    "PlatformSetting", "Refund", "StockLevel", "StockMovement", "Store", "StoreException",
+    "StoreReturn", "StoreReturnLine", "User", "Variant",
 ]

@@ -22,3 +22,6 @@ def as_owner(client, login, owner):
     """The test client, logged in as the shop's owner."""
     login(owner.user)
     return client
+
+
+from tests.support.shopping import buyer, selling_shop  # noqa: E402,F401

@@ -44,13 +44,16 @@ class User(UserMixin, TimestampMixin, db.Model):
 
 
 class PersonalAccessToken(db.Model):
-    """A revocable API token of one user, valid only for one merchant. Only its hash is kept."""
+    """A revocable API token of one user. Only its hash is kept.
+
+    With a merchant it acts for that merchant (the merchant API); without one it is a
+    consumer token, acting for the user's own cart and orders and nothing else."""
 
     __tablename__ = "personal_access_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    merchant_id: Mapped[int] = mapped_column(sa.ForeignKey("merchants.id", ondelete="CASCADE"),
-                                             index=True, nullable=False)
+    merchant_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("merchants.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
                                          index=True, nullable=False)
     name: Mapped[str] = mapped_column(sa.String(80), nullable=False)

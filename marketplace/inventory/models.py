@@ -22,6 +22,7 @@ class MovementReason(StrEnum):
     RESERVE = "reserve"            # held for an order or a reservation (later issues)
     RELEASE = "release"            # a hold given back
     SALE = "sale"                  # a held quantity left the store with a customer
+    RETURN = "return"              # brought back by a customer and put back on sale
 
 
 # The reasons a person may pick when adjusting by hand.

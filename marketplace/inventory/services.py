@@ -11,9 +11,8 @@ import uuid
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 
-from ..database import scoped, utcnow
+from ..database import dialect_insert, scoped, utcnow
 from ..errors import InsufficientStock, ValidationError
 from ..extensions import db
 from ..validation import optional_text, valid_int
@@ -22,18 +21,13 @@ from .models import MANUAL_REASONS, MovementReason, StockLevel, StockMovement
 MAX_QUANTITY = 10_000_000
 
 
-def _insert(dialect: str):
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 def lock_level(store, variant) -> StockLevel:
     """The stock row of ``variant`` at ``store``, created if missing, locked until commit."""
     if store.merchant_id != variant.merchant_id:
         raise ValidationError.field("variant", _l("Unknown variant."))
-    dialect = db.session.get_bind().dialect.name
     # Two first-ever adjustments may race to create the row: the loser's insert does nothing.
     db.session.execute(
-        _insert(dialect)(StockLevel)
+        dialect_insert(StockLevel)
         .values(merchant_id=store.merchant_id, store_id=store.id, variant_id=variant.id,
                 on_hand=0, reserved=0, updated_at=utcnow())
         .on_conflict_do_nothing(index_elements=["store_id", "variant_id"]))

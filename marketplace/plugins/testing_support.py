@@ -28,6 +28,8 @@ def base_config(database_url: str, tmp_path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "OUTBOX_INPROCESS": False,
+        "JOBS_INPROCESS": False,
+        "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite3"),
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "MAIL_FILE_DIR": str(tmp_path / "mail"),
         "SERVER_NAME": None,

@@ -32,6 +32,14 @@ class Store(TimestampMixin, db.Model):
     pickup_lead_minutes: Mapped[int] = mapped_column(default=60, nullable=False)
     pickup_slot_minutes: Mapped[int] = mapped_column(default=30, nullable=False)
     pickup_orders_per_slot: Mapped[int] = mapped_column(default=5, nullable=False)
+    # After the pickup window ends, how long the order waits before it counts as a no-show.
+    pickup_grace_minutes: Mapped[int] = mapped_column(default=60, server_default="60",
+                                                      nullable=False)
+    reserve_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false(),
+                                                  nullable=False)
+    # How long a reservation to try holds the items at the store.
+    reserve_hold_hours: Mapped[int] = mapped_column(default=48, server_default="48",
+                                                    nullable=False)
 
     merchant = relationship("Merchant", back_populates="stores")
     hours = relationship("OpeningInterval", cascade="all, delete-orphan",
@@ -46,6 +54,8 @@ class Store(TimestampMixin, db.Model):
         sa.CheckConstraint("pickup_lead_minutes >= 0", name="pickup_lead"),
         sa.CheckConstraint("pickup_slot_minutes > 0", name="pickup_slot"),
         sa.CheckConstraint("pickup_orders_per_slot > 0", name="pickup_capacity"),
+        sa.CheckConstraint("pickup_grace_minutes >= 0", name="pickup_grace"),
+        sa.CheckConstraint("reserve_hold_hours > 0", name="reserve_hold"),
     )
 
     @property

@@ -21,7 +21,8 @@ from .models import OpeningInterval, Store, StoreException
 TEXT_FIELDS = {"address_line": 255, "city": 80}
 OPTIONAL_TEXT = {"ward": 80, "district": 80}
 PICKUP_LIMITS = {"pickup_lead_minutes": (0, 60 * 24 * 30), "pickup_slot_minutes": (5, 24 * 60),
-                 "pickup_orders_per_slot": (1, 10_000)}
+                 "pickup_orders_per_slot": (1, 10_000), "pickup_grace_minutes": (0, 60 * 24 * 7),
+                 "reserve_hold_hours": (1, 24 * 30)}
 
 
 @cache
@@ -72,7 +73,7 @@ def _clean(data: dict, *, store: Store | None, merchant_id: int) -> dict:
         if data["timezone"] not in _timezones():
             raise ValidationError.field("timezone", _l("Unknown time zone."))
         clean["timezone"] = data["timezone"]
-    for name in ("is_active", "pickup_enabled"):
+    for name in ("is_active", "pickup_enabled", "reserve_enabled"):
         if name in data:
             clean[name] = bool(data[name])
     for name, (low, high) in PICKUP_LIMITS.items():

@@ -12,7 +12,8 @@ gets Jinja's ``SandboxedEnvironment`` (no ``_private`` attributes, no unsafe cal
    a dashboard or is an admin).
 3. **Attributes**: nothing whose name looks secret (password, secret, token, hash, salt, key,
    credential, session, config, environ, cookies, headers) on any object; nothing at all on
-   accounts, staff, tokens, plugin records, platform switches, the outbox or audit rows; and no
+   accounts, staff, tokens, plugin records, platform switches, the outbox, audit rows, carts,
+   orders, checkouts and payments; and no
    ``query``/``metadata``/``registry``/``memberships`` on any model (they lead to other rows).
 """
 
@@ -35,12 +36,17 @@ UNSAFE_GLOBALS = ("config", "request", "session", "g")
 
 def _private_models() -> tuple[type, ...]:
     from ..accounts.models import PersonalAccessToken, User
+    from ..cart.models import Cart, CartLine
+    from ..idempotency import IdempotencyRecord
     from ..merchants.models import Invitation, Membership, MerchantStatusChange
+    from ..orders.models import AuditEntry, Checkout, Order
     from ..outbox.models import OutboxMessage
+    from ..payments.models import Payment, Refund
     from ..plugins.models import MerchantPlugin, PlatformPlugin, PlatformSetting
 
     return (User, PersonalAccessToken, Membership, Invitation, MerchantStatusChange,
-            OutboxMessage, MerchantPlugin, PlatformPlugin, PlatformSetting)
+            OutboxMessage, MerchantPlugin, PlatformPlugin, PlatformSetting, Cart, CartLine,
+            IdempotencyRecord, AuditEntry, Checkout, Order, Payment, Refund)
 
 
 class ThemeSandbox(SandboxedEnvironment):

@@ -19,6 +19,7 @@ from ..accounts import services as accounts
 from ..errors import MarketplaceError
 from ..extensions import db, limiter
 from ..merchants import services as merchants
+from . import shop
 from .forms import form_dict, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -50,8 +51,10 @@ def login():
             return render_template("auth/login.html", message=exc.message,
                                    email=request.form.get("email", "")), exc.status
         db.session.commit()
+        cart_token = session.get(shop.SESSION_KEY)
         session.clear()  # a fresh session on login: no fixation
         login_user(user, remember=bool(request.form.get("remember")))
+        shop.merge_guest_cart(user, cart_token)
         default = url_for("dashboard.index") if user.memberships else "/"
         return redirect(safe_next(request.args.get("next"), default), code=303)
     return render_template("auth/login.html", message=None, email="")
@@ -77,8 +80,10 @@ def register():
             return render_template("auth/register.html", values=values, errors=exc.fields,
                                    message=exc.message), exc.status
         db.session.commit()
+        cart_token = session.get(shop.SESSION_KEY)
         session.clear()
         login_user(user)
+        shop.merge_guest_cart(user, cart_token)
         flash(_("Welcome! Your account is ready."), "success")
         return redirect(safe_next(request.args.get("next"), "/"), code=303)
     return render_template("auth/register.html", values=values, errors={}, message=None)

@@ -66,6 +66,8 @@ class PickupSchema(Schema):
     lead_minutes = fields.Integer(attribute="pickup_lead_minutes",
                                   metadata={"description": "Earliest pickup after ordering."})
     slot_minutes = fields.Integer(attribute="pickup_slot_minutes")
+    reserve_enabled = fields.Boolean(metadata={"description": "Items can be reserved to try."})
+    reserve_hold_hours = fields.Integer()
 
 
 class PublicStoreSchema(PublicStoreSummarySchema):

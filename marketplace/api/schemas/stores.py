@@ -43,6 +43,9 @@ class StoreSchema(OpeningFieldsMixin):
     pickup_lead_minutes = fields.Integer()
     pickup_slot_minutes = fields.Integer()
     pickup_orders_per_slot = fields.Integer()
+    pickup_grace_minutes = fields.Integer()
+    reserve_enabled = fields.Boolean()
+    reserve_hold_hours = fields.Integer()
     hours = fields.List(fields.Nested(WeeklyIntervalSchema))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -66,6 +69,9 @@ class StoreCreateSchema(Schema):
     pickup_lead_minutes = fields.Integer(strict=True)
     pickup_slot_minutes = fields.Integer(strict=True)
     pickup_orders_per_slot = fields.Integer(strict=True)
+    pickup_grace_minutes = fields.Integer(strict=True)
+    reserve_enabled = fields.Boolean()
+    reserve_hold_hours = fields.Integer(strict=True)
 
 
 class StoreUpdateSchema(StoreCreateSchema):

@@ -51,6 +51,7 @@ REASON_LABELS = {
     MovementReason.RESERVE: _l("Reserved for an order"),
     MovementReason.RELEASE: _l("Reservation released"),
     MovementReason.SALE: _l("Sold"),
+    MovementReason.RETURN: _l("Returned by a customer"),
 }
 
 

@@ -32,8 +32,9 @@ from . import bp, requires
 
 STORE_TEXT_FIELDS = ("name", "slug", "address_line", "ward", "district", "city", "country_code",
                      "latitude", "longitude", "phone", "timezone", "pickup_lead_minutes",
-                     "pickup_slot_minutes", "pickup_orders_per_slot")
-STORE_CHECKBOXES = ("is_active", "pickup_enabled")
+                     "pickup_slot_minutes", "pickup_orders_per_slot", "pickup_grace_minutes",
+                     "reserve_hold_hours")
+STORE_CHECKBOXES = ("is_active", "pickup_enabled", "reserve_enabled")
 # Empty rows offered under each weekday (and in the exception form) for browsers without JS.
 BLANK_HOUR_ROWS = 2
 EXCEPTION_ROWS = 3
@@ -80,9 +81,10 @@ def _new_store_values() -> dict:
     columns = Store.__table__.c
     return {"country_code": current_app.config["DEFAULT_COUNTRY"],
             "timezone": current_app.config["DEFAULT_TIMEZONE"], "is_active": True,
-            "pickup_enabled": False,
+            "pickup_enabled": False, "reserve_enabled": False,
             **{name: columns[name].default.arg for name in
-               ("pickup_lead_minutes", "pickup_slot_minutes", "pickup_orders_per_slot")}}
+               ("pickup_lead_minutes", "pickup_slot_minutes", "pickup_orders_per_slot",
+                "pickup_grace_minutes", "reserve_hold_hours")}}
 
 
 def _store_values(store: Store) -> dict:

@@ -1,0 +1,1 @@
+"""Offline fulfilment: which stores can serve an order, and their pickup slots."""

@@ -1,0 +1,76 @@
+"""Background jobs with Huey: the clock of the marketplace.
+
+Holds must lapse even when nobody visits the site, so a periodic task releases expired holds
+and sends "collect it soon" reminders every minute. Storage is SQLite in the instance folder
+by default and Redis when ``REDIS_URL`` is set. The web process runs a consumer in a thread
+(``JOBS_INPROCESS``, the embedded default); production runs ``marketplace worker`` instead.
+With several consumers (several gunicorn workers) the task may run more than once a minute:
+it is safe, because each order is re-checked under its row lock and reminders are claimed by
+a conditional update.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app
+from huey import RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
+
+from ..extensions import db
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "marketplace"
+
+
+def make_huey(app: Flask):
+    if app.config.get("REDIS_URL"):
+        return RedisHuey(QUEUE_NAME, url=app.config["REDIS_URL"])
+    return SqliteHuey(QUEUE_NAME, filename=app.config["JOBS_SQLITE_PATH"])
+
+
+def run_order_clock(app: Flask, now=None) -> dict[str, int]:
+    """Expire what is due and send due reminders; what the periodic task runs."""
+    from ..orders.lifecycle import expire_due, send_reminders
+
+    with app.app_context():
+        try:
+            counts = expire_due(now=now)
+            counts["reminded"] = send_reminders(
+                now=now, within_minutes=app.config["ORDER_REMINDER_MINUTES"])
+        finally:
+            db.session.remove()
+    if any(counts.values()):
+        log.info("order clock: %s", counts)
+        from ..outbox.services import notify
+
+        notify(app)
+    return counts
+
+
+class ThreadConsumer(Consumer):
+    """A consumer living in threads of the web process: it must leave the process's signal
+    handlers (gunicorn's, Flask's) alone."""
+
+    def _set_signal_handlers(self):
+        pass
+
+
+def init_app(app: Flask) -> None:
+    huey = make_huey(app)
+    app.extensions["huey"] = huey
+
+    @huey.periodic_task(crontab(minute="*"), name="orders.clock")
+    def order_clock():
+        return run_order_clock(app)
+
+    app.extensions["huey_tasks"] = {"orders.clock": order_clock}
+    if app.config["JOBS_INPROCESS"] and not app.testing:
+        consumer = ThreadConsumer(huey, workers=1, worker_type="thread", periodic=True)
+        consumer.start()
+        app.extensions["huey_consumer"] = consumer
+
+
+def current_huey():
+    return current_app.extensions["huey"]

@@ -1,0 +1,224 @@
+"""Checkout: a cart becomes one order per merchant, each with its stock held at one store.
+
+Everything is checked before anything is written (the cart's version, each merchant's
+choice of fulfilment, store, slot and way to pay, the plugins' ``marketplace_validate_cart``),
+then in one transaction: the orders, the stock holds (row locks taken in one global order,
+store then variant, so concurrent checkouts queue instead of deadlocking), the pickup slots
+(a conditional update each), and the payments. Any refusal raises and the caller rolls the
+whole transaction back: nothing is left half-placed. No payment provider is called here
+beyond ``prepare``, which moves no money.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..cart import services as carts
+from ..cart.models import Cart
+from ..database import get_scoped, utcnow
+from ..errors import Conflict, InsufficientStock, NotFound, ValidationError
+from ..extensions import db
+from ..fulfilment import slots
+from ..inventory.models import MovementReason
+from ..inventory.services import apply_movement, lock_level
+from ..payments import services as payments
+from ..plugins.manager import current_platform
+from ..plugins.providers import PaymentProvider
+from ..stores.models import Store
+from ..validation import optional_text
+from . import codes
+from .audit import Actor
+from .lifecycle import announce
+from .models import Checkout, Order, OrderAdjustment, OrderLine
+from .pricing import PricedLine, Pricing, price
+from .states import Fulfilment, OrderState
+
+
+class CartChanged(Conflict):
+    code = "cart_changed"
+    title = _l("Your cart changed. Please review it again.")
+
+
+@dataclass
+class Choice:
+    """How one merchant's part of the cart is to be finished offline."""
+
+    part: carts.MerchantPart
+    fulfilment: Fulfilment
+    store: Store
+    window: tuple[datetime, datetime] | None
+    provider: PaymentProvider
+    note: str | None
+    pricing: Pricing | None = None
+
+
+def _field(index: int, name: str) -> str:
+    return f"orders[{index}].{name}"
+
+
+def _choice(index: int, part: carts.MerchantPart, raw: dict, *, now: datetime) -> Choice:
+    merchant = part.merchant
+    try:
+        fulfilment = Fulfilment(raw.get("fulfilment") or "")
+    except ValueError:
+        raise ValidationError.field(_field(index, "fulfilment"),
+                                    _l("Choose pickup or reserve and try.")) from None
+    try:
+        store = get_scoped(Store, merchant.id, raw.get("store_id"))
+    except NotFound:
+        raise ValidationError.field(_field(index, "store_id"), _l("Choose one of the shop’s "
+                                                                   "stores.")) from None
+    offered = store.pickup_enabled if fulfilment == Fulfilment.PICKUP else store.reserve_enabled
+    if not store.is_active or not offered:
+        raise ValidationError.field(_field(index, "store_id"),
+                                    _l("This store does not offer this."))
+    window = None
+    if fulfilment == Fulfilment.PICKUP:
+        start = slots.parse_slot_start(raw.get("slot_start"), _field(index, "slot_start"))
+        window = slots.checked_window(store, start, now=now,
+                                      horizon_days=current_app.config["PICKUP_HORIZON_DAYS"],
+                                      field=_field(index, "slot_start"))
+    identifier = raw.get("payment_provider") or ""
+    usable = {p.identifier: p for p in payments.usable_providers(merchant, part.currency)}
+    provider = usable.get(identifier)
+    if provider is None:
+        raise ValidationError.field(_field(index, "payment_provider"),
+                                    _l("Choose one of the ways to pay this shop accepts."))
+    if fulfilment == Fulfilment.RESERVE and not provider.offline:
+        raise ValidationError.field(_field(index, "payment_provider"),
+                                    _l("A reservation is paid at the store, for what you buy."))
+    note = optional_text(raw.get("note"), _field(index, "note"), max_length=500)
+    return Choice(part, fulfilment, store, window, provider, note)
+
+
+def _check_lines(part: carts.MerchantPart) -> None:
+    """Every line still purchasable (published, active) in one currency."""
+    for line in part.lines:
+        try:
+            carts.purchasable_variant(line.variant_id)
+        except NotFound:
+            raise ValidationError.field(
+                "cart", _l("“%(title)s” is no longer sold: remove it from your cart.",
+                           title=line.variant.listing.title)) from None
+    if len({line.variant.listing.currency for line in part.lines}) != 1:
+        raise ValidationError.field("cart", _l("A shop’s items must share one currency."))
+
+
+def plan(cart: Cart | None, *, customer, raw_choices: list, cart_version: str | None,
+         now: datetime) -> list[Choice]:
+    """Check a checkout request without writing anything."""
+    if cart is None or not cart.lines:
+        raise ValidationError.field("cart", _l("Your cart is empty."))
+    if not cart_version or cart_version != carts.version(cart):
+        raise CartChanged(cart_version=carts.version(cart))
+    if not isinstance(raw_choices, list) or not raw_choices:
+        raise ValidationError.field("orders", _l("Choose how to receive at least one shop’s "
+                                                 "items."))
+    parts = {part.merchant.id: part for part in carts.parts(cart)}
+    seen: set[int] = set()
+    choices = []
+    for index, raw in enumerate(raw_choices):
+        raw = raw if isinstance(raw, dict) else {}
+        try:
+            merchant_id = int(raw.get("merchant_id"))
+        except (TypeError, ValueError):
+            merchant_id = None
+        part = parts.get(merchant_id)
+        if part is None or merchant_id in seen:
+            raise ValidationError.field(_field(index, "merchant_id"),
+                                        _l("This shop is not in your cart."))
+        seen.add(merchant_id)
+        _check_lines(part)
+        choices.append(_choice(index, part, raw, now=now))
+    if len({c.part.currency for c in choices}) != 1:
+        raise ValidationError.field("orders", _l("Check out shops that use different "
+                                                 "currencies separately."))
+    platform = current_platform()
+    for choice in choices:
+        platform.validate("marketplace_validate_cart", choice.part.merchant, cart=choice.part,
+                          customer=customer)
+        choice.pricing = price(choice.part.merchant, [
+            PricedLine(key=f"v{line.variant_id}", variant=line.variant, quantity=line.quantity,
+                       unit_price=line.variant.price) for line in choice.part.lines],
+            currency=choice.part.currency, customer=customer)
+    return choices
+
+
+def _expiry(choice: Choice, now: datetime, online: bool) -> datetime:
+    if online:
+        return now + timedelta(minutes=current_app.config["ORDER_PAYMENT_MINUTES"])
+    if choice.fulfilment == Fulfilment.PICKUP:
+        return choice.window[1] + timedelta(minutes=choice.store.pickup_grace_minutes)
+    return now + timedelta(hours=choice.store.reserve_hold_hours)
+
+
+def _new_order(checkout: Checkout, choice: Choice, customer, now: datetime) -> Order:
+    part, pricing = choice.part, choice.pricing
+    online = not choice.provider.offline
+    order = Order(
+        merchant_id=part.merchant.id, checkout=checkout, customer_id=customer.id,
+        number=codes.new_order_number(),
+        state=OrderState.PENDING_PAYMENT if online else OrderState.CONFIRMED,
+        fulfilment=choice.fulfilment, store_id=choice.store.id, store=choice.store,
+        slot_start=choice.window[0] if choice.window else None,
+        slot_end=choice.window[1] if choice.window else None,
+        expires_at=_expiry(choice, now, online), currency=part.currency,
+        subtotal=pricing.subtotal, adjustments_total=pricing.adjustments_total,
+        total=pricing.total, payment_provider=choice.provider.identifier,
+        code_salt=codes.new_salt(), customer_note=choice.note)
+    for line in part.lines:
+        variant = line.variant
+        order.lines.append(OrderLine(
+            merchant_id=order.merchant_id, variant_id=variant.id, variant=variant,
+            title=variant.listing.title, variant_label=variant.label, sku=variant.sku,
+            unit_price=variant.price, quantity=line.quantity))
+    for adjustment in pricing.adjustments:
+        order.adjustments.append(OrderAdjustment(
+            merchant_id=order.merchant_id, line_key=adjustment.line_key, code=adjustment.code,
+            label=adjustment.label, amount=adjustment.amount))
+    db.session.add(order)
+    return order
+
+
+def _hold_stock(orders: list[Order], customer) -> None:
+    """Reserve every line at its order's store; rows locked in (store, variant) order."""
+    wanted = sorted(((order.store, line, order) for order in orders for line in order.lines),
+                    key=lambda item: (item[0].id, item[1].variant_id))
+    for store, line, order in wanted:
+        level = lock_level(store, line.variant)
+        try:
+            apply_movement(level, reason=MovementReason.RESERVE, reserved_delta=line.quantity,
+                           actor_id=customer.id, reference=order.number)
+        except InsufficientStock as exc:
+            left = max(exc.extra.get("available", 0), 0)
+            raise InsufficientStock(
+                _l("Only %(n)d of “%(title)s” left at %(store)s.", n=left,
+                   title=line.title, store=store.name),
+                available=left, store_id=store.id, variant_id=line.variant_id) from None
+        line.held_quantity = line.quantity
+
+
+def place(cart: Cart | None, *, customer, raw_choices: list, cart_version: str | None,
+          now: datetime | None = None) -> Checkout:
+    """Place the orders of a checkout. Flushes; the caller commits (or rolls back)."""
+    now = now or utcnow()
+    choices = plan(cart, customer=customer, raw_choices=raw_choices,
+                   cart_version=cart_version, now=now)
+    checkout = Checkout(customer_id=customer.id, currency=choices[0].part.currency,
+                        total=sum(c.pricing.total for c in choices))
+    db.session.add(checkout)
+    orders = [_new_order(checkout, choice, customer, now) for choice in choices]
+    db.session.flush()
+    _hold_stock(orders, customer)
+    actor = Actor.customer(customer)
+    for order, choice in zip(orders, choices, strict=True):
+        if choice.window is not None:
+            slots.book(choice.store, choice.window[0])
+        payments.start(order, choice.provider, actor=actor)
+        announce(order, None, OrderState(order.state), "place", actor=actor)
+    carts.remove_merchants(cart, {c.part.merchant.id for c in choices})
+    return checkout

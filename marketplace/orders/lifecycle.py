@@ -1,0 +1,292 @@
+"""Moving an order through its states, with the stock, slot and payment effects of each move.
+
+``transition`` is the one place an order changes state: it locks the order row, asks the
+transition table, writes the audit row, and queues the customer's notification and the
+plugins' ``marketplace_order_state_changed`` in the same transaction. The operations below
+(the staff queue, collection, reserve-and-try, cancellation, expiry) decide *whether* a move
+is allowed for who is asking and what else must happen with it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..database import utcnow
+from ..errors import PermissionDenied, ValidationError
+from ..extensions import db
+from ..fulfilment import slots
+from ..inventory.models import MovementReason
+from ..inventory.services import apply_movement, lock_level
+from ..payments import services as payments
+from ..payments.states import PaymentState
+from ..plugins.events import emit
+from ..states import next_state
+from ..validation import optional_text, valid_int
+from . import codes, notifications
+from .audit import SYSTEM, Actor, record
+from .models import Order, OrderAdjustment
+from .pricing import PricedLine, price
+from .states import (
+    CUSTOMER_CANCELLABLE,
+    ORDER_TRANSITIONS,
+    Fulfilment,
+    OrderEvent,
+    OrderState,
+)
+
+E, S = OrderEvent, OrderState
+
+
+class WrongPickupCode(ValidationError):
+    code = "wrong_pickup_code"
+
+
+def lock(order: Order) -> Order:
+    """The order row, locked until commit (SQLite: the transaction's write lock)."""
+    return db.session.scalars(
+        sa.select(Order).where(Order.id == order.id).with_for_update()
+        .execution_options(populate_existing=True)).one()
+
+
+def transition(order: Order, event: OrderEvent, *, actor: Actor, note: str | None = None,
+               now: datetime | None = None) -> Order:
+    old = OrderState(order.state)
+    new = next_state(ORDER_TRANSITIONS, old, event)
+    order.state = new
+    if new not in (S.PENDING_PAYMENT, S.CONFIRMED, S.PREPARING, S.READY):
+        order.closed_at = now or utcnow()
+    announce(order, old, new, event, actor=actor, note=note)
+    return order
+
+
+def announce(order: Order, old: OrderState | None, new: OrderState, event: str, *,
+             actor: Actor, note: str | None = None) -> None:
+    """Audit row, customer notification and plugin event for a change (or the placement)."""
+    record(merchant_id=order.merchant_id, order_id=order.id, entity="order", entity_id=order.id,
+           event=event, from_state=old, to_state=new, actor=actor, note=note)
+    notifications.state_changed(order, new)
+    emit("marketplace_order_state_changed", order.merchant, order_id=order.id,
+         old_state=str(old) if old else "", new_state=str(new), event=str(event))
+    db.session.flush()
+
+
+# --- stock and slot effects -------------------------------------------------------------------
+
+def _locked_levels(order: Order):
+    """Lock the order's stock rows in (store, variant) order, as checkout does: no deadlock."""
+    return {line.variant_id: lock_level(order.store, line.variant)
+            for line in sorted(order.lines, key=lambda x: x.variant_id)}
+
+
+def release_holds(order: Order, *, actor: Actor) -> None:
+    """Give back whatever the order still holds at its store."""
+    levels = None
+    for line in order.lines:
+        if line.held_quantity <= 0:
+            continue
+        levels = levels or _locked_levels(order)
+        apply_movement(levels[line.variant_id], reason=MovementReason.RELEASE,
+                       reserved_delta=-line.held_quantity, actor_id=actor.user_id,
+                       reference=order.number)
+        line.held_quantity = 0
+
+
+def _end_unfulfilled(order: Order, event: OrderEvent, *, actor: Actor, now: datetime,
+                     note: str | None = None) -> Order:
+    """Cancel, expire or no-show: release stock and the slot, stop the payment."""
+    transition(order, event, actor=actor, note=note, now=now)
+    release_holds(order, actor=actor)
+    if order.slot_start is not None and order.slot_start > now:
+        slots.release(order.store_id, order.slot_start)
+    for payment in order.payments:
+        payments.stop(payment, actor=actor, note=note)
+    return order
+
+
+# --- who may do what --------------------------------------------------------------------------
+
+def cancel_by_customer(order: Order, customer, *, reason: str | None = None,
+                       now: datetime | None = None) -> Order:
+    order = lock(order)
+    if order.customer_id != customer.id:
+        raise PermissionDenied()
+    if OrderState(order.state) not in CUSTOMER_CANCELLABLE:
+        raise ValidationError(_l("The store has already set this order aside: please contact "
+                                 "the store to cancel it."))
+    reason = optional_text(reason, "reason", max_length=500)
+    order.cancel_reason = reason
+    return _end_unfulfilled(order, E.CANCEL, actor=Actor.customer(customer),
+                            now=now or utcnow(), note=reason)
+
+
+def cancel_by_store(order: Order, *, actor: Actor, reason, now: datetime | None = None) -> Order:
+    order = lock(order)
+    reason = optional_text(reason, "reason", max_length=500)
+    if not reason:
+        raise ValidationError.field("reason", _l("Tell the customer why the order is cancelled."))
+    order.cancel_reason = reason
+    return _end_unfulfilled(order, E.CANCEL, actor=actor, now=now or utcnow(), note=reason)
+
+
+def prepare(order: Order, *, actor: Actor) -> Order:
+    return transition(lock(order), E.PREPARE, actor=actor)
+
+
+def mark_ready(order: Order, *, actor: Actor) -> Order:
+    return transition(lock(order), E.MARK_READY, actor=actor)
+
+
+def _quantities(order: Order, requested: dict | None) -> dict[int, int]:
+    """Line id → quantity taken. ``None`` means every line in full."""
+    if requested is None:
+        return {line.id: line.quantity for line in order.lines}
+    by_id = {line.id: line for line in order.lines}
+    taken: dict[int, int] = {}
+    for key, value in requested.items():
+        try:
+            line = by_id[int(key)]
+        except (KeyError, ValueError, TypeError):
+            raise ValidationError.field("lines", _l("Unknown order line.")) from None
+        taken[line.id] = valid_int(value, f"lines[{line.id}]", minimum=0,
+                                   maximum=line.quantity)
+    return {line.id: taken.get(line.id, 0) for line in order.lines}
+
+
+def collect(order: Order, *, actor: Actor, code: str | None, quantities: dict | None = None,
+            payment_taken: bool = False, now: datetime | None = None) -> Order:
+    """Hand over (pickup) or sell after trying (reserve-and-try) what the customer takes.
+
+    Staff check the pickup code first. Lines may be taken in part; what is not taken goes back
+    on sale. The amount due is priced again for what was taken, and an offline payment (pay
+    at store) must be taken at the counter for it; an online authorization is captured for it
+    after the commit."""
+    now = now or utcnow()
+    order = lock(order)
+    if OrderState(order.state) != S.READY:
+        next_state(ORDER_TRANSITIONS, OrderState(order.state), E.COLLECT)  # the clear error
+    if not codes.code_matches(order, code):
+        raise WrongPickupCode.field("code", _l("This is not the order's pickup code."))
+    taken = _quantities(order, quantities)
+    if not any(taken.values()):
+        if order.fulfilment == Fulfilment.RESERVE:
+            raise ValidationError.field("lines", _l("Nothing was bought: close the reservation "
+                                                    "as “bought nothing” instead."))
+        raise ValidationError.field("lines", _l("Choose what the customer takes."))
+    due = _settle_amount(order, taken)
+    payment = _live_payment(order)
+    offline = payment is not None and payments.provider_for(payment).offline
+    if offline and due > 0 and not payment_taken:
+        raise ValidationError.field("payment_taken", _l("Take the payment at the counter first."))
+    levels = _locked_levels(order)
+    for line in order.lines:
+        quantity = taken[line.id]
+        if quantity:
+            apply_movement(levels[line.variant_id], reason=MovementReason.SALE,
+                           on_hand_delta=-quantity, reserved_delta=-quantity,
+                           actor_id=actor.user_id, reference=order.number)
+        rest = line.held_quantity - quantity
+        if rest > 0:
+            apply_movement(levels[line.variant_id], reason=MovementReason.RELEASE,
+                           reserved_delta=-rest, actor_id=actor.user_id,
+                           reference=order.number)
+        line.collected_quantity = quantity
+        line.held_quantity = 0
+    order.settled_total = due
+    transition(order, E.COLLECT, actor=actor, now=now)
+    if payment is not None:
+        if due == 0:
+            payments.stop(payment, actor=actor)
+        elif offline:
+            payments.take_at_counter(payment, due, actor=actor)
+        elif payment.state == PaymentState.AUTHORIZED:
+            payments.settle_online(payment, due, actor=actor)
+    return order
+
+
+def decline(order: Order, *, actor: Actor, now: datetime | None = None) -> Order:
+    """Reserve-and-try: the customer tried and bought nothing; everything goes back on sale."""
+    order = lock(order)
+    if order.fulfilment != Fulfilment.RESERVE:
+        raise ValidationError(_l("Only a reservation to try can end without a purchase."))
+    return _end_unfulfilled(order, E.DECLINE, actor=actor, now=now or utcnow())
+
+
+def _live_payment(order: Order):
+    live = [p for p in order.payments
+            if p.state in (PaymentState.PENDING, PaymentState.AUTHORIZED)]
+    return live[-1] if live else None
+
+
+def _settle_amount(order: Order, taken: dict[int, int]) -> int:
+    """Price what was taken again, so discounts and fees fit the real purchase."""
+    lines = [PricedLine(key=line.key, variant=line.variant, quantity=taken[line.id],
+                        unit_price=line.unit_price)
+             for line in order.lines if taken[line.id]]
+    if all(taken[line.id] == line.quantity for line in order.lines):
+        return order.total
+    pricing = price(order.merchant, lines, currency=order.currency, customer=order.customer)
+    for adjustment in pricing.adjustments:
+        order.adjustments.append(OrderAdjustment(
+            merchant_id=order.merchant_id, line_key=adjustment.line_key, code=adjustment.code,
+            label=adjustment.label, amount=adjustment.amount, settled=True))
+    return pricing.total
+
+
+# --- the clock --------------------------------------------------------------------------------
+
+def expire_due(*, now: datetime | None = None, limit: int = 200) -> dict[str, int]:
+    """Release every hold whose time is up: unpaid orders expire, uncollected ones become
+    no-shows. One transaction per order, each re-checked under its lock (the customer may
+    have paid, or staff collected, a moment ago). Returns counts by outcome."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        sa.select(Order.id).where(Order.state.in_([s.value for s in
+                                                   (S.PENDING_PAYMENT, S.CONFIRMED,
+                                                    S.PREPARING, S.READY)]),
+                                  Order.expires_at <= now)
+        .order_by(Order.expires_at).limit(limit)).all()
+    db.session.commit()
+    counts = {"expired": 0, "no_show": 0}
+    for order_id in due:
+        order = lock(db.session.get(Order, order_id))
+        if order.expires_at > now or OrderState(order.state) not in (
+                S.PENDING_PAYMENT, S.CONFIRMED, S.PREPARING, S.READY):
+            db.session.rollback()
+            continue
+        if order.state == S.PENDING_PAYMENT:
+            _end_unfulfilled(order, E.EXPIRE, actor=SYSTEM, now=now)
+            counts["expired"] += 1
+        else:
+            _end_unfulfilled(order, E.NO_SHOW, actor=SYSTEM, now=now)
+            counts["no_show"] += 1
+        db.session.commit()
+    return counts
+
+
+def send_reminders(*, now: datetime | None = None, within_minutes: int,
+                   limit: int = 200) -> int:
+    """"Please collect it soon" once per order, shortly before its hold lapses. The claim is
+    a conditional update, so two workers never send it twice."""
+    from datetime import timedelta
+
+    now = now or utcnow()
+    due = db.session.scalars(
+        sa.select(Order.id).where(
+            Order.state.in_([S.CONFIRMED.value, S.PREPARING.value, S.READY.value]),
+            Order.reminded_at.is_(None), Order.expires_at > now,
+            Order.expires_at <= now + timedelta(minutes=within_minutes))
+        .limit(limit)).all()
+    db.session.commit()
+    sent = 0
+    for order_id in due:
+        claimed = db.session.execute(
+            sa.update(Order).where(Order.id == order_id, Order.reminded_at.is_(None))
+            .values(reminded_at=now).execution_options(synchronize_session=False))
+        if claimed.rowcount == 1:
+            notifications.reminder(db.session.get(Order, order_id))
+            sent += 1
+        db.session.commit()
+    return sent

@@ -1,0 +1,65 @@
+"""What the customer is told about an order, written to the outbox with the change itself.
+
+E-mail now; channel plugins (SMS, Zalo …) listen to ``marketplace_order_state_changed``,
+which is emitted for every change in the same transaction.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+
+from ..money import format_money
+from ..notifications.mail import queue_mail
+from ..urls import public_url
+from . import codes
+from .states import OrderState
+
+S = OrderState
+
+SUBJECTS = {
+    S.CONFIRMED: _l("Order %(number)s is confirmed"),
+    S.READY: _l("Order %(number)s is ready for pickup"),
+    S.COLLECTED: _l("Thank you: order %(number)s is complete"),
+    S.CANCELLED: _l("Order %(number)s is cancelled"),
+    S.EXPIRED: _l("Order %(number)s has expired"),
+    S.NO_SHOW: _l("Order %(number)s was not collected"),
+    S.DECLINED: _l("Thank you for trying: reservation %(number)s is closed"),
+}
+REMINDER_SUBJECT = _l("Order %(number)s: please collect it soon")
+
+
+def local(order, moment):
+    """A UTC instant as the store's local date and time, in the reader's language."""
+    if moment is None:
+        return ""
+    return format_datetime(moment.astimezone(ZoneInfo(order.store.timezone)), "short")
+
+
+def _send(order, kind: str, subject) -> None:
+    customer = order.customer
+    locale = customer.locale or "vi"
+    queue_mail(to=customer.email, template="order_update", locale=locale,
+               subject=_subject(subject, order, locale), kind=kind, order=order,
+               store=order.store, code=codes.display(codes.pickup_code(order)),
+               local=lambda moment: local(order, moment), money=format_money,
+               link=public_url("shop.order", number=order.number))
+
+
+def _subject(subject, order, locale: str) -> str:
+    from flask_babel import force_locale
+
+    with force_locale(locale):
+        return str(subject % {"number": order.number})
+
+
+def state_changed(order, new_state) -> None:
+    subject = SUBJECTS.get(OrderState(new_state))
+    if subject is not None:
+        _send(order, str(new_state), subject)
+
+
+def reminder(order) -> None:
+    _send(order, "reminder", REMINDER_SUBJECT)

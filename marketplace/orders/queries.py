@@ -1,0 +1,80 @@
+"""Reading orders: the customer's own, a merchant's (scoped), a store's pickup queue."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..database import get_scoped, scoped
+from ..errors import NotFound
+from ..extensions import db
+from .codes import NUMBER_PREFIX, normalise
+from .models import AuditEntry, Order
+from .states import QUEUE_STATES, OrderState
+
+_LOADED = (selectinload(Order.lines), selectinload(Order.payments),
+           selectinload(Order.adjustments))
+
+
+def customer_orders(customer, *, limit: int = 50, offset: int = 0) -> list[Order]:
+    return list(db.session.scalars(
+        sa.select(Order).where(Order.customer_id == customer.id).options(*_LOADED)
+        .order_by(Order.id.desc()).limit(limit).offset(offset)))
+
+
+def customer_order(customer, number: str) -> Order:
+    """The customer's order by number; anyone else's is ``NotFound``."""
+    order = db.session.scalars(sa.select(Order).where(
+        Order.number == normalise(number), Order.customer_id == customer.id)).first()
+    if order is None:
+        raise NotFound("order")
+    return order
+
+
+def merchant_order(merchant_id: int, order_id) -> Order:
+    return get_scoped(Order, merchant_id, order_id)
+
+
+def find_by_number(merchant_id: int, number: str, store_ids: set[int] | None = None) -> Order:
+    """Staff look-up by the number the customer shows or says (dashes and case ignored)."""
+    wanted = normalise(number)
+    if not wanted.startswith(NUMBER_PREFIX):
+        wanted = NUMBER_PREFIX + wanted
+    stmt = scoped(Order, merchant_id).where(Order.number == wanted)
+    if store_ids is not None:
+        stmt = stmt.where(Order.store_id.in_(store_ids or {-1}))
+    order = db.session.scalars(stmt).first()
+    if order is None:
+        raise NotFound("order")
+    return order
+
+
+def queue(store, *, states=QUEUE_STATES) -> list[Order]:
+    """What a store has to act on, soonest pickup first (reservations by their expiry)."""
+    return list(db.session.scalars(
+        scoped(Order, store.merchant_id)
+        .where(Order.store_id == store.id, Order.state.in_([str(s) for s in states]))
+        .options(*_LOADED, selectinload(Order.customer))
+        .order_by(sa.func.coalesce(Order.slot_start, Order.expires_at), Order.id)))
+
+
+def recent(store, *, states, limit: int = 50) -> list[Order]:
+    return list(db.session.scalars(
+        scoped(Order, store.merchant_id)
+        .where(Order.store_id == store.id, Order.state.in_([str(s) for s in states]))
+        .options(*_LOADED, selectinload(Order.customer))
+        .order_by(Order.updated_at.desc()).limit(limit)))
+
+
+def timeline(order: Order) -> list[AuditEntry]:
+    return list(db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.order_id == order.id)
+        .options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id)))
+
+
+def counts_by_state(store) -> dict[OrderState, int]:
+    rows = db.session.execute(
+        sa.select(Order.state, sa.func.count()).where(
+            Order.merchant_id == store.merchant_id, Order.store_id == store.id)
+        .group_by(Order.state))
+    return {OrderState(state): n for state, n in rows}

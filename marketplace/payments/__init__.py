@@ -1,0 +1,1 @@
+"""Payments and refunds: separate records with their own states, moved by providers."""

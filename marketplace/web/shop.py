@@ -1,0 +1,267 @@
+"""The consumer's cart, checkout and orders (storefront pages, default theme).
+
+A guest's cart lives behind a token kept in the signed session; logging in merges it into the
+account's cart (``merge_guest_cart``). Checkout needs an account: orders are followed and
+notified by e-mail. The checkout form re-renders itself on "Update" (store, day, position)
+without writing anything; "Place order" posts once, protected by an idempotency key in the
+form, so a double click never places two sets of orders.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from .. import idempotency
+from ..cart import services as carts
+from ..database import utcnow
+from ..errors import MarketplaceError, ValidationError
+from ..extensions import db
+from ..fulfilment import options as store_choice
+from ..fulfilment import slots
+from ..orders import checkout, codes, lifecycle, queries
+from ..orders.states import CUSTOMER_CANCELLABLE, Fulfilment, OrderState
+from ..payments import services as payments
+from ..theming import render_storefront
+
+bp = Blueprint("shop", __name__)
+
+SESSION_KEY = "cart_token"
+DAYS_SHOWN = 7
+
+STATE_LABELS = {
+    OrderState.PENDING_PAYMENT: _l("Waiting for payment"),
+    OrderState.CONFIRMED: _l("Confirmed"),
+    OrderState.PREPARING: _l("Being prepared"),
+    OrderState.READY: _l("Ready for pickup"),
+    OrderState.COLLECTED: _l("Collected"),
+    OrderState.DECLINED: _l("Tried, nothing bought"),
+    OrderState.CANCELLED: _l("Cancelled"),
+    OrderState.EXPIRED: _l("Expired"),
+    OrderState.NO_SHOW: _l("Not collected"),
+}
+FULFILMENT_LABELS = {Fulfilment.PICKUP: _l("Pickup in store"),
+                     Fulfilment.RESERVE: _l("Reserve and try in store")}
+
+
+@bp.app_context_processor
+def _shop_helpers():
+    return {"order_state_label": lambda s: STATE_LABELS.get(OrderState(s), s),
+            "fulfilment_label": lambda f: FULFILMENT_LABELS.get(Fulfilment(f), f)}
+
+
+# --- the cart of whoever is asking ------------------------------------------------------------
+
+def current_cart(*, create: bool = False):
+    if current_user.is_authenticated:
+        return carts.cart_of_user(current_user, create=create)
+    cart = carts.guest_cart(session.get(SESSION_KEY))
+    if cart is None and create:
+        cart, token = carts.new_guest_cart()
+        session[SESSION_KEY] = token
+    return cart
+
+
+def merge_guest_cart(user, token: str | None) -> None:
+    """Called by the login and sign-up views right after ``login_user`` with the guest's cart
+    token, read before the session was cleared."""
+    guest = carts.guest_cart(token)
+    if guest is not None:
+        carts.merge_into_account(guest, user)
+        db.session.commit()
+
+
+def _back_to_cart(message=None, category="success"):
+    if message:
+        flash(message, category)
+    return redirect(url_for("shop.cart"), code=303)
+
+
+@bp.get("/cart")
+def cart():
+    found = current_cart()
+    return render_storefront("storefront/cart.html", cart=found, parts=carts.parts(found),
+                             version=carts.version(found))
+
+
+@bp.post("/cart/items")
+def add_to_cart():
+    try:
+        line = carts.add_item(current_cart(create=True), request.form.get("variant_id"),
+                              request.form.get("quantity") or 1)
+    except MarketplaceError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(request.referrer or url_for("shop.cart"), code=303)
+    db.session.commit()
+    return _back_to_cart(_("Added “%(title)s” to your cart.", title=line.variant.listing.title))
+
+
+@bp.post("/cart/lines/<int:line_id>")
+def update_line(line_id: int):
+    found = current_cart()
+    try:
+        if found is None:
+            raise ValidationError(_l("Your cart is empty."))
+        if request.form.get("action") == "remove":
+            carts.remove_line(found, line_id)
+        else:
+            carts.set_quantity(found, line_id, request.form.get("quantity"))
+    except MarketplaceError as exc:
+        db.session.rollback()
+        return _back_to_cart(str(exc.message), "error")
+    db.session.commit()
+    return _back_to_cart(_("Your cart is updated."))
+
+
+# --- checkout ---------------------------------------------------------------------------------
+
+def _position():
+    try:
+        return store_choice.parse_position(request.values.get("lat"), request.values.get("lng"))
+    except ValidationError:
+        return None
+
+
+def _day(value, store, now) -> date:
+    today = slots.local_today(store, now)
+    try:
+        day = date.fromisoformat(value or "")
+    except ValueError:
+        return today
+    horizon = current_app.config["PICKUP_HORIZON_DAYS"]
+    return day if 0 <= (day - today).days < horizon else today
+
+
+def _checkout_view(found, *, errors=None, message=None, status=200):
+    now = utcnow()
+    position = _position()
+    sections = []
+    for part in carts.parts(found):
+        mid = part.merchant.id
+        options = store_choice.store_options(part.merchant, part.lines, position)
+        usable = [o for o in options if o.has_everything]
+        wanted = request.values.get(f"store_{mid}", type=int)
+        chosen = next((o for o in usable if o.store.id == wanted), usable[0] if usable else None)
+        fulfilment = request.values.get(f"fulfilment_{mid}") or Fulfilment.PICKUP
+        day = days = day_slots = None
+        if chosen is not None:
+            day = _day(request.values.get(f"day_{mid}"), chosen.store, now)
+            today = slots.local_today(chosen.store, now)
+            days = [today + timedelta(days=n) for n in range(
+                min(DAYS_SHOWN, current_app.config["PICKUP_HORIZON_DAYS"]))]
+            day_slots = slots.day_slots(chosen.store, day, now=now)
+        sections.append({
+            "part": part, "options": options, "usable": usable, "chosen": chosen,
+            "fulfilment": fulfilment, "day": day, "days": days, "slots": day_slots,
+            "slot_start": request.values.get(f"slot_{mid}", ""),
+            "providers": payments.usable_providers(part.merchant, part.currency),
+            "provider": request.values.get(f"provider_{mid}", ""),
+            "included": request.values.get(f"include_{mid}", "1" if request.method == "GET"
+                                           else "") == "1",
+        })
+    return render_storefront(
+        "storefront/checkout.html", cart=found, sections=sections,
+        version=carts.version(found), position=position, errors=errors or {},
+        message=message, idempotency_key=request.values.get("idempotency_key")
+        or uuid.uuid4().hex), status
+
+
+def _raw_choices(found) -> list[dict]:
+    choices = []
+    for part in carts.parts(found):
+        mid = part.merchant.id
+        if request.form.get(f"include_{mid}") != "1":
+            continue
+        fulfilment = request.form.get(f"fulfilment_{mid}")
+        choices.append({
+            "merchant_id": mid, "fulfilment": fulfilment,
+            "store_id": request.form.get(f"store_{mid}"),
+            "slot_start": request.form.get(f"slot_{mid}") if fulfilment == "pickup" else None,
+            "payment_provider": request.form.get(f"provider_{mid}"),
+            "note": request.form.get(f"note_{mid}")})
+    return choices
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+@login_required
+def checkout_page():
+    found = current_cart()
+    if found is None or not found.lines:
+        return _back_to_cart(_("Your cart is empty."), "error")
+    if request.method == "GET" or request.form.get("action") != "place":
+        return _checkout_view(found)
+    key = idempotency.valid_key(request.form.get("idempotency_key"))
+    raw = _raw_choices(found)
+    scope = f"web-checkout:{current_user.id}"
+    done = idempotency.replay(scope, key, {"key": key}) if key else None
+    if done is None:
+        try:
+            placed = checkout.place(found, customer=current_user, raw_choices=raw,
+                                    cart_version=request.form.get("cart_version"))
+            if key:
+                idempotency.remember(scope, key, {"key": key}, 201,
+                                     {"checkout_id": placed.id,
+                                      "orders": [o.number for o in placed.orders]})
+            numbers = [o.number for o in placed.orders]
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # the same form posted twice at once: the other one won
+            done = idempotency.replay(scope, key, {"key": key})
+        except MarketplaceError as exc:
+            db.session.rollback()
+            return _checkout_view(found, errors=exc.fields, message=exc.message,
+                                  status=exc.status)
+        else:
+            from ..outbox.services import notify
+
+            notify()
+    if done is not None:
+        numbers = done.body["orders"]
+    flash(_("Thank you! Your order is placed.") if len(numbers) == 1
+          else _("Thank you! Your %(n)d orders are placed.", n=len(numbers)), "success")
+    if len(numbers) == 1:
+        return redirect(url_for("shop.order", number=numbers[0]), code=303)
+    return redirect(url_for("shop.orders"), code=303)
+
+
+# --- my orders --------------------------------------------------------------------------------
+
+@bp.get("/orders")
+@login_required
+def orders():
+    return render_storefront("storefront/orders.html",
+                             orders=queries.customer_orders(current_user))
+
+
+@bp.get("/orders/<number>")
+@login_required
+def order(number: str):
+    found = queries.customer_order(current_user, number)
+    return render_storefront(
+        "storefront/order.html", order=found, store=found.store,
+        code=codes.display(codes.pickup_code(found)), timeline=queries.timeline(found),
+        can_cancel=OrderState(found.state) in CUSTOMER_CANCELLABLE,
+        show_code=OrderState(found.state) in (OrderState.CONFIRMED, OrderState.PREPARING,
+                                              OrderState.READY))
+
+
+@bp.post("/orders/<number>/cancel")
+@login_required
+def cancel(number: str):
+    found = queries.customer_order(current_user, number)
+    try:
+        lifecycle.cancel_by_customer(found, current_user, reason=request.form.get("reason"))
+    except MarketplaceError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Your order is cancelled."), "success")
+    return redirect(url_for("shop.order", number=number), code=303)

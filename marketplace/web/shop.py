@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -46,14 +48,36 @@ STATE_LABELS = {
     OrderState.EXPIRED: _l("Expired"),
     OrderState.NO_SHOW: _l("Not collected"),
 }
+PAYMENT_STATE_LABELS = {
+    "pending": _l("To pay"), "authorized": _l("Authorized"), "captured": _l("Paid"),
+    "refunded": _l("Refunded"), "voided": _l("Released"), "cancelled": _l("Cancelled"),
+    "failed": _l("Failed"),
+}
 FULFILMENT_LABELS = {Fulfilment.PICKUP: _l("Pickup in store"),
                      Fulfilment.RESERVE: _l("Reserve and try in store")}
+
+
+def store_time(store, moment, pattern: str = "short") -> str:
+    """A UTC instant in the store's own time zone, in the reader's language."""
+    if moment is None:
+        return ""
+    return format_datetime(moment.astimezone(ZoneInfo(store.timezone)), pattern)
 
 
 @bp.app_context_processor
 def _shop_helpers():
     return {"order_state_label": lambda s: STATE_LABELS.get(OrderState(s), s),
-            "fulfilment_label": lambda f: FULFILMENT_LABELS.get(Fulfilment(f), f)}
+            "fulfilment_label": lambda f: FULFILMENT_LABELS.get(Fulfilment(f), f),
+            "payment_state_label": lambda s: PAYMENT_STATE_LABELS.get(s, s),
+            "store_time": store_time, "cart_count": _cart_count}
+
+
+def _cart_count() -> int:
+    """Items in the visitor's cart, for the header (read only: a page view never writes)."""
+    try:
+        return carts.item_count(current_cart())
+    except Exception:  # noqa: BLE001 - a header badge must never break a page
+        return 0
 
 
 # --- the cart of whoever is asking ------------------------------------------------------------
@@ -152,11 +176,17 @@ def _checkout_view(found, *, errors=None, message=None, status=200):
         fulfilment = request.values.get(f"fulfilment_{mid}") or Fulfilment.PICKUP
         day = days = day_slots = None
         if chosen is not None:
-            day = _day(request.values.get(f"day_{mid}"), chosen.store, now)
             today = slots.local_today(chosen.store, now)
             days = [today + timedelta(days=n) for n in range(
                 min(DAYS_SHOWN, current_app.config["PICKUP_HORIZON_DAYS"]))]
+            asked = request.values.get(f"day_{mid}")
+            day = _day(asked, chosen.store, now)
             day_slots = slots.day_slots(chosen.store, day, now=now)
+            # Without a chosen day, open on the first day that still has a free slot.
+            for later in ([] if asked else days[1:]):
+                if day_slots:
+                    break
+                day, day_slots = later, slots.day_slots(chosen.store, later, now=now)
         sections.append({
             "part": part, "options": options, "usable": usable, "chosen": chosen,
             "fulfilment": fulfilment, "day": day, "days": days, "slots": day_slots,

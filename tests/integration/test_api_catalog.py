@@ -131,7 +131,8 @@ def test_store_detail(client, db, shop):
     assert detail["timezone"] == "Asia/Ho_Chi_Minh" and detail["phone"] == store.phone
     assert len(detail["hours"]) == 7 and detail["hours"][0]["opens"] == "08:00"
     assert [e["note"] for e in detail["exceptions"]] == ["Kiểm kê"]  # past ones are left out
-    assert detail["pickup"] == {"enabled": True, "lead_minutes": 60, "slot_minutes": 30}
+    assert detail["pickup"] == {"enabled": True, "lead_minutes": 60, "slot_minutes": 30,
+                                "reserve_enabled": False, "reserve_hold_hours": 48}
     assert isinstance(detail["open_now"], bool)
     moment = detail["closes_at"] if detail["open_now"] else detail["next_opening"]
     assert datetime.fromisoformat(moment).utcoffset() == timedelta(hours=7)

@@ -92,8 +92,10 @@ def _store_values(store: Store) -> dict:
 
 
 def _typed_store() -> dict:
-    """The store form as posted; checkboxes are sent as explicit True/False."""
-    data = {name: request.form.get(name, "") for name in STORE_TEXT_FIELDS}
+    """The store form as posted (fields it lacks stay as they are); checkboxes are sent as
+    explicit True/False."""
+    data = {name: request.form.get(name, "") for name in STORE_TEXT_FIELDS
+            if name in request.form}
     data.update({name: checkbox(name) for name in STORE_CHECKBOXES})
     return data
 

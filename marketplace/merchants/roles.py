@@ -20,6 +20,7 @@ class Permission(StrEnum):
     MANAGE_PROFILE = "manage_profile"  # merchant name, logo, contact
     MANAGE_TOKENS = "manage_tokens"    # create personal access tokens for oneself
     MANAGE_PLUGINS = "manage_plugins"  # enable plugins, edit their settings (may hold secrets)
+    HANDLE_ORDERS = "handle_orders"    # the pickup queue, collection, returns at the counter
 
 
 P = Permission
@@ -27,8 +28,8 @@ P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
     Role.MANAGER: frozenset({P.VIEW, P.ADJUST_STOCK, P.MANAGE_STORES, P.MANAGE_LISTINGS,
-                             P.MANAGE_STAFF, P.MANAGE_TOKENS}),
-    Role.STAFF: frozenset({P.VIEW, P.ADJUST_STOCK, P.MANAGE_TOKENS}),
+                             P.MANAGE_STAFF, P.MANAGE_TOKENS, P.HANDLE_ORDERS}),
+    Role.STAFF: frozenset({P.VIEW, P.ADJUST_STOCK, P.MANAGE_TOKENS, P.HANDLE_ORDERS}),
 }
 
 # A manager may invite and edit staff and managers, never owners.

@@ -69,6 +69,7 @@ def requires(permission: Permission):
 
 from . import (  # noqa: E402,F401
     listings,
+    orders,
     overview,
     plugins,
     profile,

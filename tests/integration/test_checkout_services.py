@@ -75,10 +75,9 @@ def test_not_enough_at_the_chosen_store_changes_nothing(selling_shop, buyer):
     db.session.flush()
     with db.session.begin_nested():
         before = db.session.scalar(sa.select(sa.func.count()).select_from(StockMovement))
-    with pytest.raises(InsufficientStock) as caught:
-        with db.session.begin_nested():
-            checkout.place(cart, customer=buyer, cart_version=carts.version(cart), now=NOW,
-                           raw_choices=[pickup_choice(merchant, small, slot_at(small))])
+    with pytest.raises(InsufficientStock) as caught, db.session.begin_nested():
+        checkout.place(cart, customer=buyer, cart_version=carts.version(cart), now=NOW,
+                       raw_choices=[pickup_choice(merchant, small, slot_at(small))])
     assert "3" in str(caught.value.message)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(StockMovement)) == before

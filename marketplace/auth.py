@@ -80,3 +80,22 @@ def api_principal() -> ApiPrincipal:
 def require_platform_admin(user) -> None:
     if not getattr(user, "is_platform_admin", False):
         raise PermissionDenied()
+
+
+def consumer_user(*, required: bool = True) -> User | None:
+    """The consumer behind the request's bearer token: a token without a merchant (a
+    merchant's token acts for that merchant only, never for the person's own orders)."""
+    from .accounts.services import token_from_plaintext
+
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret:
+        if required:
+            raise AuthenticationFailed(_l("Send a consumer token as 'Authorization: Bearer'."))
+        return None
+    token = token_from_plaintext(secret.strip())
+    if token.merchant_id is not None:
+        raise AuthenticationFailed(_l("This token belongs to a merchant: use a consumer "
+                                      "token."))
+    db.session.commit()  # keep last_used_at even if the request fails later
+    return token.user

@@ -13,7 +13,20 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 def init_api(app: Flask) -> MarketplaceApi:
     """One Api per app (flask-smorest keeps its spec per instance), kept in app.extensions."""
-    from . import catalog, docs, listings, me, plugins, staff, stock, stores, themes, tokens
+    from . import (
+        catalog,
+        consumer,
+        docs,
+        listings,
+        me,
+        orders,
+        plugins,
+        staff,
+        stock,
+        stores,
+        themes,
+        tokens,
+    )
     from .schemas.common import ProblemSchema
 
     api = MarketplaceApi(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
@@ -22,8 +35,13 @@ def init_api(app: Flask) -> MarketplaceApi:
         "token", {"type": "http", "scheme": "bearer",
                   "description": "A personal access token (mkp_…) from the merchant dashboard."})
     _document_problems(api, ProblemSchema)
-    for module in (me, stores, listings, stock, staff, tokens, plugins, themes, catalog):
+    api.spec.components.security_scheme(
+        "cart", {"type": "apiKey", "in": "header", "name": "X-Cart-Token",
+                 "description": "A guest cart's token, from POST /api/v1/consumer/carts."})
+    for module in (me, stores, listings, stock, staff, tokens, plugins, themes, orders,
+                   consumer, catalog):
         api.register_blueprint(module.blp)
+    api.register_blueprint(consumer.slots_blp)
     app.register_blueprint(docs.bp)
     return api
 

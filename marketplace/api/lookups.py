@@ -53,6 +53,14 @@ def _own_token(caller: ApiPrincipal, value, _found: dict):
     return token
 
 
+def _order(caller: ApiPrincipal, value, _found: dict):
+    from ..orders.queries import merchant_order
+
+    order = merchant_order(caller.merchant.id, value)
+    get_accessible_store(caller.membership, order.store_id)  # 404 outside the member's stores
+    return order
+
+
 Loader = Callable[[ApiPrincipal, int, dict], object]
 
 # URL parameter → (keyword the view receives, loader). Parents come before their children.
@@ -65,6 +73,7 @@ LOADERS: dict[str, tuple[str, Loader]] = {
     "membership_id": ("membership", lambda c, v, _f: merchants.get_membership(c.merchant.id, v)),
     "invitation_id": ("invitation", lambda c, v, _f: merchants.get_invitation(c.merchant.id, v)),
     "token_id": ("token", _own_token),
+    "order_id": ("order", _order),
     # Not an id: a plugin's name, which must be installed and merchant-level (else 404).
     "plugin_name": ("plugin", lambda _c, v, _f: plugin_services.merchant_plugin(v)),
 }

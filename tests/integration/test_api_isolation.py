@@ -29,6 +29,11 @@ def png() -> io.BytesIO:
 
 # (method, rule) → keyword arguments of a request that would succeed on one's own ids.
 REQUESTS = {
+    ("GET", "/api/v1/orders/<int:order_id>"): {},
+    ("POST", "/api/v1/orders/<int:order_id>/events"): {"json": {"event": "prepare"}},
+    ("POST", "/api/v1/orders/<int:order_id>/returns"): {"json": {
+        "store_id": 1, "lines": [{"line_id": 1, "quantity": 1, "condition": "damaged"}],
+        "reason": "x"}},
     ("GET", "/api/v1/stores/<int:store_id>"): {},
     ("PATCH", "/api/v1/stores/<int:store_id>"): {"json": {"phone": "0999 999 999"}},
     ("PUT", "/api/v1/stores/<int:store_id>/hours"): {"json": {"hours": []}},
@@ -70,11 +75,24 @@ def build_merchant(make_merchant, make_store, make_listing, make_member, owner_o
                                                  ttl_hours=72)
     token, _plaintext = accounts.create_token(user=owner.user, merchant_id=merchant.id,
                                               name="kho")
+    order = _an_order(merchant, make_store, make_listing, owner.user)
     _db.session.flush()
     return {"merchant": merchant, "store_id": store.id, "exception_id": exception.id,
             "listing_id": listing.id, "variant_id": listing.variants[1].id,
             "image_id": image.id, "membership_id": member.id,
-            "invitation_id": invitation.id, "token_id": token.id}
+            "invitation_id": invitation.id, "token_id": token.id, "order_id": order.id}
+
+
+def _an_order(merchant, make_store, make_listing, buyer):
+    from marketplace.plugins import services as plugin_services
+    from tests.support.shopping import PAY_AT_STORE, buy, pickup_choice, slot_at, stock
+
+    plugin_services.set_enabled(merchant, PAY_AT_STORE, True)
+    store = make_store(merchant, pickup_enabled=True)
+    listing = make_listing(merchant)
+    stock(store, listing.variants[0], 5)
+    return buy(buyer, [(listing.variants[0], 1)],
+               [pickup_choice(merchant, store, slot_at(store))]).orders[0]
 
 
 def snapshot(ids: dict) -> dict:
@@ -82,6 +100,7 @@ def snapshot(ids: dict) -> dict:
     from marketplace.accounts.models import PersonalAccessToken
     from marketplace.catalog.models import Listing, ListingImage, Variant
     from marketplace.merchants.models import Invitation, Membership
+    from marketplace.orders.models import Order
     from marketplace.stores.models import Store, StoreException
 
     _db.session.expire_all()
@@ -97,6 +116,7 @@ def snapshot(ids: dict) -> dict:
         "membership": _db.session.get(Membership, ids["membership_id"]).role,
         "invitation": _db.session.get(Invitation, ids["invitation_id"]).revoked_at,
         "token": _db.session.get(PersonalAccessToken, ids["token_id"]).revoked_at,
+        "order": _db.session.get(Order, ids["order_id"]).state,
     }
 
 
@@ -113,7 +133,9 @@ def two_merchants(app, db, make_merchant, make_store, make_listing, make_member,
 
 def id_routes(app):
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/v1/") or rule.rule.startswith("/api/v1/catalog/"):
+        # Public catalogue routes, and the consumer's own (tested in test_api_consumer).
+        if not rule.rule.startswith("/api/v1/") or rule.rule.startswith(
+                ("/api/v1/catalog/", "/api/v1/consumer/")):
             continue
         # Ids only: a plugin's name is not a merchant's row (its rows hang off the token's
         # merchant, tested in test_plugin_pages).
@@ -156,7 +178,7 @@ def test_the_same_requests_work_on_ones_own_ids(app, client, two_merchants):
     """The 404s above are about ownership, not about malformed requests."""
     mine, _theirs, headers = two_merchants
     for method, rule, names in id_routes(app):
-        if method == "DELETE" or rule.rule.endswith("/transitions"):
+        if method == "DELETE" or rule.rule.endswith(("/transitions", "/returns")):
             continue  # destructive or state-dependent; covered by each domain's tests
         url = rule.rule
         for name in names:

@@ -90,6 +90,8 @@ def test_merchant_operations_declare_the_token_and_problems(spec):
         if path.startswith("/api/v1/catalog/"):
             assert "security" not in operation, path
             continue
+        if path.startswith("/api/v1/consumer/"):
+            continue  # the consumer's side: test_consumer_operations_declare_their_security
         assert operation["security"] == [{"token": []}], (method, path)
         assert responses["401"] == {"$ref": "#/components/responses/UNAUTHORIZED"}
         # The permission is documented, and a 403 wherever some role lacks it.
@@ -165,3 +167,25 @@ def test_docs_page_uses_local_swagger_ui(app, client):
     assert " style=" not in html and "<style" not in html
     policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-eval" not in policy
+
+
+def test_consumer_operations_declare_their_security(spec):
+    """Consumer routes: a consumer token (or a guest cart's X-Cart-Token for the cart), except
+    the two that start a session: logging in and starting a guest cart."""
+    open_ones = {("post", "/api/v1/consumer/tokens"), ("post", "/api/v1/consumer/carts")}
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["cart"] == {"type": "apiKey", "in": "header", "name": "X-Cart-Token",
+                               "description": schemes["cart"]["description"]}
+    seen = 0
+    for path, method, operation in operations(spec):
+        if not path.startswith("/api/v1/consumer/"):
+            continue
+        seen += 1
+        if (method, path) in open_ones:
+            assert "security" not in operation, (method, path)
+            continue
+        assert operation["security"] in ([{"token": []}], [{"token": []}, {"cart": []}])
+        assert "401" in operation["responses"], (method, path)
+        if "/cart" in path:
+            assert {"cart": []} in operation["security"], (method, path)
+    assert seen == 11

@@ -1,0 +1,116 @@
+"""Orders for the merchant's staff: the pickup queue of a store, one order, its events
+(prepare, ready, collect with the pickup code, decline, cancel), and returns in store."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+
+from ..errors import ValidationError
+from ..extensions import db, limiter
+from ..merchants.roles import Permission
+from ..orders import lifecycle, queries, returns
+from ..orders.audit import Actor
+from ..orders.states import QUEUE_STATES, OrderState
+from ..outbox.services import notify
+from ..stores.services import get_accessible_store
+from .blueprint import ApiBlueprint, principal
+from .schemas.orders import (
+    OrderEventSchema,
+    OrderQuerySchema,
+    ReturnResultSchema,
+    ReturnSchema,
+    StaffOrderSchema,
+)
+
+blp = ApiBlueprint("orders", __name__, url_prefix="/api/v1/orders",
+                   description="Orders placed with this merchant, for the staff at the "
+                               "counter: the pickup queue, state changes, returns in store.")
+
+
+def _code_limit() -> str:
+    return current_app.config["PICKUP_CODE_RATE_LIMIT"]
+
+
+def _wrong_code(response) -> bool:
+    return response.status_code == 422
+
+
+@blp.route("")
+class PickupQueue(MethodView):
+    @blp.authorize(Permission.HANDLE_ORDERS)
+    @blp.arguments(OrderQuerySchema, location="query")
+    @blp.response(200, StaffOrderSchema(many=True))
+    @blp.problems(404)
+    def get(self, args):
+        """A store's orders: by default its pickup queue (confirmed, preparing, ready), soonest
+        first; `state` narrows to one state"""
+        caller = principal()
+        store = get_accessible_store(caller.membership, args["store_id"])
+        states = [OrderState(args["state"])] if "state" in args else QUEUE_STATES
+        return queries.queue(store, states=states)
+
+
+@blp.route("/<int:order_id>")
+class OrderItem(MethodView):
+    @blp.authorize(Permission.HANDLE_ORDERS)
+    @blp.response(200, StaffOrderSchema)
+    @blp.problems(404)
+    def get(self, order):
+        """One order with its lines, payments and history"""
+        return order
+
+
+@blp.route("/<int:order_id>/events")
+class OrderEvents(MethodView):
+    # Only wrong pickup codes count: a busy counter is never slowed down.
+    decorators = [limiter.limit(_code_limit, deduct_when=_wrong_code)]
+
+    @blp.authorize(Permission.HANDLE_ORDERS)
+    @blp.arguments(OrderEventSchema)
+    @blp.response(200, StaffOrderSchema)
+    @blp.problems(404, 409, 429)
+    def post(self, data, order):
+        """Move the order: `prepare`, `mark_ready` (notifies the customer), `collect` (with
+        the pickup code; `lines` for a partial pickup or what was bought after trying;
+        `payment_taken` for pay at store), `decline` (tried, bought nothing), `cancel` (with a
+        `reason` for the customer)
+
+        A wrong pickup code is 422 `wrong_pickup_code` and counts against a rate limit.
+        """
+        actor = Actor.staff(principal().user)
+        event = data["event"]
+        if event == "prepare":
+            lifecycle.prepare(order, actor=actor)
+        elif event == "mark_ready":
+            lifecycle.mark_ready(order, actor=actor)
+        elif event == "collect":
+            lifecycle.collect(order, actor=actor, code=data.get("code"),
+                              quantities=data.get("lines"),
+                              payment_taken=data["payment_taken"])
+        elif event == "decline":
+            lifecycle.decline(order, actor=actor)
+        elif event == "cancel":
+            lifecycle.cancel_by_store(order, actor=actor, reason=data.get("reason"))
+        else:  # the schema allows only the events above
+            raise ValidationError.field("event", "unknown event")
+        db.session.commit()
+        notify()
+        return order
+
+
+@blp.route("/<int:order_id>/returns")
+class OrderReturns(MethodView):
+    @blp.authorize(Permission.HANDLE_ORDERS)
+    @blp.arguments(ReturnSchema)
+    @blp.response(201, ReturnResultSchema)
+    @blp.problems(404, 409)
+    def post(self, data, order):
+        """Take goods of a collected order back at a store: resellable items are restocked
+        there, the refund goes back through the order's payment (cash for pay at store)"""
+        caller = principal()
+        store = get_accessible_store(caller.membership, data["store_id"])
+        item = returns.return_in_store(order, store=store, actor=Actor.staff(caller.user),
+                                       lines=data["lines"], reason=data["reason"])
+        db.session.commit()
+        return item

@@ -49,4 +49,5 @@ def test_the_periodic_task_is_registered_every_minute(app):
     task = app.extensions["huey_tasks"]["orders.clock"]
     assert task.name == "orders.clock"
     assert "marketplace.jobs.orders.clock" in huey._registry._registry
-    assert task.validate_datetime is not None  # a periodic task: run by the scheduler
+    periodic = [t.name for t in huey._registry.periodic_tasks]
+    assert periodic == ["orders.clock"]

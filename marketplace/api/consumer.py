@@ -9,6 +9,8 @@ the account's. Checkout and orders need the account. ``POST /consumer/checkout``
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
@@ -19,7 +21,7 @@ from ..accounts import services as accounts
 from ..auth import consumer_user
 from ..cart import services as carts
 from ..database import utcnow
-from ..errors import NotFound
+from ..errors import AuthenticationFailed, NotFound
 from ..extensions import db, limiter
 from ..fulfilment import options as store_choice
 from ..fulfilment import slots
@@ -67,8 +69,26 @@ def _cart(*, create: bool = False):
         return carts.cart_of_user(user, create=create)
     cart = carts.guest_cart(request.headers.get("X-Cart-Token"))
     if cart is None:
-        raise NotFound("cart", _l("Send a consumer token or a valid X-Cart-Token."))
+        raise AuthenticationFailed(_l("Send a consumer token or a valid X-Cart-Token."))
     return cart
+
+
+def authenticated(*, cart: bool = False):
+    """Check who is asking before the body or the query is parsed (401 first, like the
+    merchant API): a consumer token, or for cart routes also a guest cart's token."""
+
+    def decorator(func):
+        @wraps(func)
+        def wrapper(*args, **kwargs):
+            if cart:
+                _cart()
+            else:
+                consumer_user()
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def _cart_view(cart) -> dict:
@@ -104,6 +124,7 @@ class GuestCarts(MethodView):
 
 @blp.route("/cart")
 class CurrentCart(MethodView):
+    @authenticated(cart=True)
     @blp.doc(security=CONSUMER_SECURITY)
     @blp.response(200, CartSchema)
     @blp.problems(401, 404)
@@ -114,6 +135,7 @@ class CurrentCart(MethodView):
 
 @blp.route("/cart/lines")
 class CartLines(MethodView):
+    @authenticated(cart=True)
     @blp.doc(security=CONSUMER_SECURITY)
     @blp.arguments(AddLineSchema)
     @blp.response(201, CartSchema)
@@ -132,6 +154,7 @@ class CartLines(MethodView):
 
 @blp.route("/cart/lines/<int:line_id>")
 class CartLine(MethodView):
+    @authenticated(cart=True)
     @blp.doc(security=CONSUMER_SECURITY)
     @blp.arguments(QuantitySchema)
     @blp.response(200, CartSchema)
@@ -143,6 +166,7 @@ class CartLine(MethodView):
         db.session.commit()
         return _cart_view(cart)
 
+    @authenticated(cart=True)
     @blp.doc(security=CONSUMER_SECURITY)
     @blp.response(200, CartSchema)
     @blp.problems(401, 404)
@@ -156,6 +180,7 @@ class CartLine(MethodView):
 
 @blp.route("/cart/stores")
 class CartStores(MethodView):
+    @authenticated(cart=True)
     @blp.doc(security=CONSUMER_SECURITY)
     @blp.arguments(PositionSchema, location="query")
     @blp.response(200, MerchantOptionsSchema(many=True))
@@ -190,6 +215,7 @@ class PickupSlots(MethodView):
 
 @blp.route("/checkout")
 class Checkout(MethodView):
+    @authenticated()
     @blp.doc(security=[{"token": []}], parameters=[{
         "in": "header", "name": "Idempotency-Key", "schema": {"type": "string"},
         "description": "Retry safely: the same key returns the first answer."}])
@@ -236,6 +262,7 @@ def _stored(record):
 
 @blp.route("/orders")
 class ConsumerOrders(MethodView):
+    @authenticated()
     @blp.doc(security=[{"token": []}])
     @blp.response(200, CustomerOrderSchema(many=True))
     @blp.problems(401)
@@ -246,6 +273,7 @@ class ConsumerOrders(MethodView):
 
 @blp.route("/orders/<number>")
 class ConsumerOrder(MethodView):
+    @authenticated()
     @blp.doc(security=[{"token": []}])
     @blp.response(200, CustomerOrderSchema)
     @blp.problems(401, 404)
@@ -256,6 +284,7 @@ class ConsumerOrder(MethodView):
 
 @blp.route("/orders/<number>/cancel")
 class ConsumerCancel(MethodView):
+    @authenticated()
     @blp.doc(security=[{"token": []}])
     @blp.arguments(CancelSchema)
     @blp.response(200, CustomerOrderSchema)

@@ -12,7 +12,7 @@ from marketplace.accounts.models import PersonalAccessToken
 from marketplace.database import utcnow
 from marketplace.merchants.models import Membership
 
-PUBLIC_ENDPOINTS = ("catalog.", "api-docs.", "api_docs.")
+PUBLIC_ENDPOINTS = ("catalog.", "api-docs.", "api_docs.", "pickup_slots.")
 
 
 def bearer(token: str) -> dict:
@@ -24,6 +24,8 @@ def merchant_rules(app):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or rule.endpoint.startswith(PUBLIC_ENDPOINTS):
             continue
+        if rule.rule.startswith("/api/v1/consumer/"):
+            continue  # consumer tokens: test_every_consumer_operation_needs_credentials
         url = rule.rule
         for name in rule.arguments:
             url = url.replace(f"<int:{name}>", "1").replace(f"<{name}>", "x")
@@ -221,3 +223,23 @@ def test_membership_lookup_is_per_merchant(client, db, make_merchant, owner_of, 
     assert me["merchant"]["id"] == first.id != second.id
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(
         Membership.user_id == owner.user_id)) == 2
+
+
+def test_every_consumer_operation_needs_credentials(app, client):
+    """401 before the body is read, except logging in and starting a guest cart."""
+    open_ones = {("POST", "/api/v1/consumer/tokens"), ("POST", "/api/v1/consumer/carts")}
+    seen = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/consumer/"):
+            continue
+        url = rule.rule.replace("<int:line_id>", "1").replace("<number>", "DH2222222222")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if (method, rule.rule) in open_ones:
+                continue
+            seen += 1
+            for headers in ({}, {"X-Cart-Token": "cart_forged"},
+                            {"Authorization": "Bearer mkp_forged"}):
+                response = client.open(url, method=method, json={"bad": True},
+                                       headers=headers)
+                assert response.status_code == 401, (method, url, headers)
+    assert seen == 9

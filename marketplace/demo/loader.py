@@ -25,6 +25,7 @@ from ..inventory import services as inventory
 from ..inventory.models import StockLevel
 from ..merchants import services as merchant_services
 from ..merchants.models import Merchant
+from ..plugins import services as plugin_services
 from ..stores import services as store_services
 from ..stores.models import OpeningInterval, Store
 from ..theming.services import set_theme
@@ -101,6 +102,8 @@ class _Loader:
                                          actor=admin)
         if shop.slug in THEMES:
             set_theme(merchant, THEMES[shop.slug])
+        # Every demo shop takes orders paid at the counter.
+        plugin_services.set_enabled(merchant, "payment_pay_at_store", True)
         self.created["merchants"] += 1
         return merchant
 

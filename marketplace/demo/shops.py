@@ -84,7 +84,7 @@ SHOE_PICKUP = {"pickup_enabled": True, "pickup_lead_minutes": 60, "pickup_slot_m
                "pickup_orders_per_slot": 5}
 SPORT_HOURS = weekly("08:00", "21:00", WEEKDAYS) + weekly("07:30", "21:30", WEEKEND)
 SPORT_PICKUP = {"pickup_enabled": True, "pickup_lead_minutes": 90, "pickup_slot_minutes": 30,
-                "pickup_orders_per_slot": 8}
+                "pickup_orders_per_slot": 8, "reserve_enabled": True, "reserve_hold_hours": 48}
 SHOP_HOLIDAYS = [CHRISTMAS_EVE, TET_EVE, *TET_CLOSED]
 
 SHOPS: list[ShopSpec] = [

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 
 from ..errors import ValidationError
 from ..extensions import db, limiter
 from ..merchants.roles import Permission
-from ..orders import lifecycle, queries, returns
+from ..orders import codes, lifecycle, queries, returns
 from ..orders.audit import Actor
 from ..orders.states import QUEUE_STATES, OrderState
 from ..outbox.services import notify
@@ -28,12 +27,6 @@ blp = ApiBlueprint("orders", __name__, url_prefix="/api/v1/orders",
                                "counter: the pickup queue, state changes, returns in store.")
 
 
-def _code_limit() -> str:
-    return current_app.config["PICKUP_CODE_RATE_LIMIT"]
-
-
-def _wrong_code(response) -> bool:
-    return response.status_code == 422
 
 
 @blp.route("")
@@ -64,7 +57,7 @@ class OrderItem(MethodView):
 @blp.route("/<int:order_id>/events")
 class OrderEvents(MethodView):
     # Only wrong pickup codes count: a busy counter is never slowed down.
-    decorators = [limiter.limit(_code_limit, deduct_when=_wrong_code)]
+    decorators = [limiter.limit(codes.attempt_limit, deduct_when=codes.failed_attempt)]
 
     @blp.authorize(Permission.HANDLE_ORDERS)
     @blp.arguments(OrderEventSchema)

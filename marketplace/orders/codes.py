@@ -56,3 +56,13 @@ def normalise(typed: str | None) -> str:
 
 def code_matches(order, typed: str | None) -> bool:
     return hmac.compare_digest(normalise(typed).encode(), pickup_code(order).encode())
+
+
+def attempt_limit() -> str:
+    """The rate limit on entering pickup codes (flask-limiter string, from the config)."""
+    return current_app.config["PICKUP_CODE_RATE_LIMIT"]
+
+
+def failed_attempt(response) -> bool:
+    """Only wrong codes count against the limit: a busy counter is never slowed down."""
+    return response.status_code == 422

@@ -7,7 +7,7 @@ limited per member and per address, so a code cannot be guessed at the counter p
 
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,24 +15,16 @@ from ...errors import MarketplaceError
 from ...extensions import db, limiter
 from ...merchants.roles import Permission
 from ...merchants.services import require
-from ...orders import lifecycle, queries, returns
+from ...orders import codes, lifecycle, queries, returns
 from ...orders.audit import Actor
 from ...orders.states import FINAL_STATES, QUEUE_STATES, Fulfilment, OrderState
 from ...stores.services import accessible_stores, get_accessible_store
 from . import bp, requires
 
 
-def _code_limit() -> str:
-    return current_app.config["PICKUP_CODE_RATE_LIMIT"]
-
-
 def _member_key() -> str:
     return f"pickup-code:{current_user.get_id()}"
 
-
-def _wrong_code(response) -> bool:
-    """Only failed attempts count against the limit: a busy counter is never slowed down."""
-    return response.status_code == 422
 
 
 def _order(order_id: int):
@@ -158,8 +150,8 @@ def order_cancel(merchant_slug: str, order_id: int):
 
 @bp.post("/<merchant_slug>/orders/<int:order_id>/collect")
 @requires(Permission.HANDLE_ORDERS)
-@limiter.limit(_code_limit, key_func=_member_key, deduct_when=_wrong_code)
-@limiter.limit(_code_limit, deduct_when=_wrong_code)
+@limiter.limit(codes.attempt_limit, key_func=_member_key, deduct_when=codes.failed_attempt)
+@limiter.limit(codes.attempt_limit, deduct_when=codes.failed_attempt)
 def order_collect(merchant_slug: str, order_id: int):
     order = _order(order_id)
     quantities = {line.id: request.form.get(f"line_{line.id}", line.quantity)

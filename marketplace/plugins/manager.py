@@ -74,7 +74,8 @@ class LoadedPlugin:
 
 
 class ScopedHooks:
-    """``platform.hooks_for(merchant).marketplace_xxx(...)``: a hook relay for one merchant."""
+    """A hook relay for one merchant: ``platform.hooks_for(merchant).marketplace_price_lines(
+    lines=…, currency=…)`` calls only the plugins that merchant runs."""
 
     def __init__(self, platform: PluginPlatform, excluded: frozenset[str]):
         self._platform = platform

@@ -32,7 +32,7 @@ def make_huey(app: Flask):
 
 def run_order_clock(app: Flask, now=None) -> dict[str, int]:
     """Expire what is due and send due reminders; what the periodic task runs."""
-    from ..orders.lifecycle import expire_due, send_reminders
+    from .order_clock import expire_due, send_reminders
 
     with app.app_context():
         try:

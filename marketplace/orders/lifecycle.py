@@ -9,7 +9,7 @@ is allowed for who is asking and what else must happen with it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -31,7 +31,9 @@ from .models import Order, OrderAdjustment
 from .pricing import PricedLine, price
 from .states import (
     CUSTOMER_CANCELLABLE,
+    OPEN_STATES,
     ORDER_TRANSITIONS,
+    QUEUE_STATES,
     Fulfilment,
     OrderEvent,
     OrderState,
@@ -56,7 +58,7 @@ def transition(order: Order, event: OrderEvent, *, actor: Actor, note: str | Non
     old = OrderState(order.state)
     new = next_state(ORDER_TRANSITIONS, old, event)
     order.state = new
-    if new not in (S.PENDING_PAYMENT, S.CONFIRMED, S.PREPARING, S.READY):
+    if new not in OPEN_STATES:
         order.closed_at = now or utcnow()
     announce(order, old, new, event, actor=actor, note=note)
     return order
@@ -235,58 +237,44 @@ def _settle_amount(order: Order, taken: dict[int, int]) -> int:
     return pricing.total
 
 
-# --- the clock --------------------------------------------------------------------------------
+# --- the clock (the job in ``marketplace.jobs.order_clock`` commits per order) ---------------
 
-def expire_due(*, now: datetime | None = None, limit: int = 200) -> dict[str, int]:
-    """Release every hold whose time is up: unpaid orders expire, uncollected ones become
-    no-shows. One transaction per order, each re-checked under its lock (the customer may
-    have paid, or staff collected, a moment ago). Returns counts by outcome."""
-    now = now or utcnow()
-    due = db.session.scalars(
-        sa.select(Order.id).where(Order.state.in_([s.value for s in
-                                                   (S.PENDING_PAYMENT, S.CONFIRMED,
-                                                    S.PREPARING, S.READY)]),
+def due_for_expiry(now: datetime, *, limit: int) -> list[int]:
+    """Open orders whose hold has lapsed, oldest deadline first."""
+    return list(db.session.scalars(
+        sa.select(Order.id).where(Order.state.in_([str(s) for s in OPEN_STATES]),
                                   Order.expires_at <= now)
-        .order_by(Order.expires_at).limit(limit)).all()
-    db.session.commit()
-    counts = {"expired": 0, "no_show": 0}
-    for order_id in due:
-        order = lock(db.session.get(Order, order_id))
-        if order.expires_at > now or OrderState(order.state) not in (
-                S.PENDING_PAYMENT, S.CONFIRMED, S.PREPARING, S.READY):
-            db.session.rollback()
-            continue
-        if order.state == S.PENDING_PAYMENT:
-            _end_unfulfilled(order, E.EXPIRE, actor=SYSTEM, now=now)
-            counts["expired"] += 1
-        else:
-            _end_unfulfilled(order, E.NO_SHOW, actor=SYSTEM, now=now)
-            counts["no_show"] += 1
-        db.session.commit()
-    return counts
+        .order_by(Order.expires_at).limit(limit)))
 
 
-def send_reminders(*, now: datetime | None = None, within_minutes: int,
-                   limit: int = 200) -> int:
-    """"Please collect it soon" once per order, shortly before its hold lapses. The claim is
-    a conditional update, so two workers never send it twice."""
-    from datetime import timedelta
+def expire(order_id: int, *, now: datetime) -> str | None:
+    """Release one lapsed hold: an unpaid order expires, an uncollected one is a no-show.
+    Re-checked under the row lock (the customer may have paid, or staff collected, a moment
+    ago); returns the outcome, or None when there was nothing to do."""
+    order = lock(db.session.get(Order, order_id))
+    if order.expires_at > now or OrderState(order.state) not in OPEN_STATES:
+        return None
+    event = E.EXPIRE if order.state == S.PENDING_PAYMENT else E.NO_SHOW
+    _end_unfulfilled(order, event, actor=SYSTEM, now=now)
+    return "expired" if event == E.EXPIRE else "no_show"
 
-    now = now or utcnow()
-    due = db.session.scalars(
+
+def due_for_reminder(now: datetime, *, within: timedelta, limit: int) -> list[int]:
+    """Orders waiting at a store whose hold lapses within ``within`` and were not reminded."""
+    return list(db.session.scalars(
         sa.select(Order.id).where(
-            Order.state.in_([S.CONFIRMED.value, S.PREPARING.value, S.READY.value]),
-            Order.reminded_at.is_(None), Order.expires_at > now,
-            Order.expires_at <= now + timedelta(minutes=within_minutes))
-        .limit(limit)).all()
-    db.session.commit()
-    sent = 0
-    for order_id in due:
-        claimed = db.session.execute(
-            sa.update(Order).where(Order.id == order_id, Order.reminded_at.is_(None))
-            .values(reminded_at=now).execution_options(synchronize_session=False))
-        if claimed.rowcount == 1:
-            notifications.reminder(db.session.get(Order, order_id))
-            sent += 1
-        db.session.commit()
-    return sent
+            Order.state.in_([str(s) for s in QUEUE_STATES]), Order.reminded_at.is_(None),
+            Order.expires_at > now, Order.expires_at <= now + within)
+        .limit(limit)))
+
+
+def remind(order_id: int, *, now: datetime) -> bool:
+    """Queue "please collect it soon" once: the claim is a conditional update, so two
+    workers never both send it."""
+    claimed = db.session.execute(
+        sa.update(Order).where(Order.id == order_id, Order.reminded_at.is_(None))
+        .values(reminded_at=now).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        return False
+    notifications.reminder(db.session.get(Order, order_id))
+    return True

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.inventory.models import StockLevel
-from marketplace.orders import lifecycle
+from marketplace.jobs import order_clock
 from marketplace.outbox.models import OutboxMessage
 from tests.support.shopping import buy, pickup_choice, slot_at
 
@@ -29,18 +29,18 @@ def test_no_show_after_window_and_grace_releases_stock_once(app, selling_shop, b
     variant = listing.variants[0]
     order = buy(buyer, [(variant, 3)], [pickup_choice(merchant, store, slot_at(store))]).orders[0]
     deadline = order.expires_at
-    assert lifecycle.expire_due(now=deadline - timedelta(seconds=1)) == {"expired": 0,
+    assert order_clock.expire_due(now=deadline - timedelta(seconds=1)) == {"expired": 0,
                                                                          "no_show": 0}
     assert _reserved(store, variant) == 3
     mails = _mail_count()
-    reminded = lifecycle.send_reminders(now=deadline - timedelta(minutes=30), within_minutes=60)
+    reminded = order_clock.send_reminders(now=deadline - timedelta(minutes=30), within_minutes=60)
     assert reminded == 1 and _mail_count() == mails + 1
-    assert lifecycle.send_reminders(now=deadline - timedelta(minutes=20), within_minutes=60) == 0
-    assert lifecycle.expire_due(now=deadline) == {"expired": 0, "no_show": 1}
+    assert order_clock.send_reminders(now=deadline - timedelta(minutes=20), within_minutes=60) == 0
+    assert order_clock.expire_due(now=deadline) == {"expired": 0, "no_show": 1}
     db.session.refresh(order)
     assert order.state == "no_show" and order.payments[0].state == "cancelled"
     assert _reserved(store, variant) == 0
-    assert lifecycle.expire_due(now=deadline + timedelta(hours=1)) == {"expired": 0,
+    assert order_clock.expire_due(now=deadline + timedelta(hours=1)) == {"expired": 0,
                                                                        "no_show": 0}
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from ..errors import ValidationError
 from ..extensions import db, limiter
 from ..merchants.roles import Permission
 from ..orders import codes, lifecycle, queries, returns
@@ -71,22 +70,9 @@ class OrderEvents(MethodView):
 
         A wrong pickup code is 422 `wrong_pickup_code` and counts against a rate limit.
         """
-        actor = Actor.staff(principal().user)
-        event = data["event"]
-        if event == "prepare":
-            lifecycle.prepare(order, actor=actor)
-        elif event == "mark_ready":
-            lifecycle.mark_ready(order, actor=actor)
-        elif event == "collect":
-            lifecycle.collect(order, actor=actor, code=data.get("code"),
-                              quantities=data.get("lines"),
-                              payment_taken=data["payment_taken"])
-        elif event == "decline":
-            lifecycle.decline(order, actor=actor)
-        elif event == "cancel":
-            lifecycle.cancel_by_store(order, actor=actor, reason=data.get("reason"))
-        else:  # the schema allows only the events above
-            raise ValidationError.field("event", "unknown event")
+        lifecycle.staff_event(order, data["event"], actor=Actor.staff(principal().user),
+                              code=data.get("code"), quantities=data.get("lines"),
+                              payment_taken=data["payment_taken"], reason=data.get("reason"))
         db.session.commit()
         notify()
         return order

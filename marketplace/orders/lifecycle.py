@@ -23,7 +23,7 @@ from ..inventory.services import apply_movement, lock_level
 from ..payments import services as payments
 from ..payments.states import PaymentState
 from ..plugins.events import emit
-from ..states import next_state
+from ..states import events_from, next_state
 from ..validation import optional_text, valid_int
 from . import codes, notifications
 from .audit import SYSTEM, Actor, record
@@ -34,6 +34,7 @@ from .states import (
     OPEN_STATES,
     ORDER_TRANSITIONS,
     QUEUE_STATES,
+    SYSTEM_EVENTS,
     Fulfilment,
     OrderEvent,
     OrderState,
@@ -214,6 +215,34 @@ def decline(order: Order, *, actor: Actor, now: datetime | None = None) -> Order
     if order.fulfilment != Fulfilment.RESERVE:
         raise ValidationError(_l("Only a reservation to try can end without a purchase."))
     return _end_unfulfilled(order, E.DECLINE, actor=actor, now=now or utcnow())
+
+
+def staff_event(order: Order, event: str, *, actor: Actor, code: str | None = None,
+                quantities: dict | None = None, payment_taken: bool = False,
+                reason: str | None = None) -> Order:
+    """What a member at the counter asked for, by event name (the dashboard and the API)."""
+    if event == E.PREPARE:
+        return prepare(order, actor=actor)
+    if event == E.MARK_READY:
+        return mark_ready(order, actor=actor)
+    if event == E.COLLECT:
+        return collect(order, actor=actor, code=code, quantities=quantities,
+                       payment_taken=payment_taken)
+    if event == E.DECLINE:
+        return decline(order, actor=actor)
+    if event == E.CANCEL:
+        return cancel_by_store(order, actor=actor, reason=reason)
+    raise ValidationError.field("event", _l("Choose prepare, ready, collect, decline or "
+                                            "cancel."))
+
+
+def staff_events(order: Order) -> list[str]:
+    """The events staff may fire now (the table's, less what the fulfilment rules out)."""
+    allowed = [str(e) for e in events_from(ORDER_TRANSITIONS, OrderState(order.state))
+               if e not in SYSTEM_EVENTS]
+    if order.fulfilment != Fulfilment.RESERVE and E.DECLINE in allowed:
+        allowed.remove(E.DECLINE)
+    return allowed
 
 
 def _live_payment(order: Order):

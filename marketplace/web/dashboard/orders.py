@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ...errors import MarketplaceError
@@ -17,7 +18,7 @@ from ...merchants.roles import Permission
 from ...merchants.services import require
 from ...orders import codes, lifecycle, queries, returns
 from ...orders.audit import Actor
-from ...orders.states import FINAL_STATES, QUEUE_STATES, Fulfilment, OrderState
+from ...orders.states import FINAL_STATES, QUEUE_STATES, OrderEvent, OrderState
 from ...stores.services import accessible_stores, get_accessible_store
 from . import bp, requires
 
@@ -87,18 +88,13 @@ def _detail(order, *, status=200, message=None, errors=None, failed=None):
     return render_template(
         "dashboard/orders/detail.html", order=order, store=order.store,
         timeline=queries.timeline(order), stores=accessible_stores(g.membership),
-        events=[str(e) for e in _events(order)], message=message, errors=errors or {},
+        events=_events(order), message=message, errors=errors or {},
         failed=failed, values=request.form), status
 
 
 def _events(order):
-    state = OrderState(order.state)
-    allowed = {OrderState.CONFIRMED: ["prepare", "mark_ready", "cancel"],
-               OrderState.PREPARING: ["mark_ready", "cancel"],
-               OrderState.READY: ["collect", "cancel"]}.get(state, [])
-    if state == OrderState.READY and order.fulfilment == Fulfilment.RESERVE:
-        allowed.append("decline")
-    if state == OrderState.COLLECTED:
+    allowed = lifecycle.staff_events(order)
+    if order.state == OrderState.COLLECTED:
         allowed.append("return")
     return allowed
 
@@ -120,32 +116,26 @@ def _act(order, form: str, apply, done_message):
     from ...outbox.services import notify
 
     notify()
-    flash(done_message, "success")
+    flash(str(done_message), "success")
     return redirect(url_for("dashboard.order_detail", order_id=order.id), code=303)
 
 
-@bp.post("/<merchant_slug>/orders/<int:order_id>/prepare")
+# URL word → (event, what the member is told). Collection has its own route: rate limited.
+ACTIONS = {
+    "prepare": (OrderEvent.PREPARE, _l("Marked as being prepared.")),
+    "ready": (OrderEvent.MARK_READY, _l("Ready for pickup: the customer is notified.")),
+    "cancel": (OrderEvent.CANCEL, _l("The order is cancelled.")),
+    "decline": (OrderEvent.DECLINE, _l("Closed: nothing bought, the items are back on sale.")),
+}
+
+
+@bp.post("/<merchant_slug>/orders/<int:order_id>/<any(prepare, ready, cancel, decline):action>")
 @requires(Permission.HANDLE_ORDERS)
-def order_prepare(merchant_slug: str, order_id: int):
+def order_action(merchant_slug: str, order_id: int, action: str):
     order = _order(order_id)
-    return _act(order, "prepare", lambda: lifecycle.prepare(order, actor=_actor()),
-                _("Marked as being prepared."))
-
-
-@bp.post("/<merchant_slug>/orders/<int:order_id>/ready")
-@requires(Permission.HANDLE_ORDERS)
-def order_ready(merchant_slug: str, order_id: int):
-    order = _order(order_id)
-    return _act(order, "ready", lambda: lifecycle.mark_ready(order, actor=_actor()),
-                _("Ready for pickup: the customer is notified."))
-
-
-@bp.post("/<merchant_slug>/orders/<int:order_id>/cancel")
-@requires(Permission.HANDLE_ORDERS)
-def order_cancel(merchant_slug: str, order_id: int):
-    order = _order(order_id)
-    return _act(order, "cancel", lambda: lifecycle.cancel_by_store(
-        order, actor=_actor(), reason=request.form.get("reason")), _("The order is cancelled."))
+    event, done = ACTIONS[action]
+    return _act(order, action, lambda: lifecycle.staff_event(
+        order, event, actor=_actor(), reason=request.form.get("reason")), done)
 
 
 @bp.post("/<merchant_slug>/orders/<int:order_id>/collect")
@@ -156,18 +146,10 @@ def order_collect(merchant_slug: str, order_id: int):
     order = _order(order_id)
     quantities = {line.id: request.form.get(f"line_{line.id}", line.quantity)
                   for line in order.lines}
-    return _act(order, "collect", lambda: lifecycle.collect(
-        order, actor=_actor(), code=request.form.get("code"), quantities=quantities,
-        payment_taken=request.form.get("payment_taken") == "1"),
+    return _act(order, "collect", lambda: lifecycle.staff_event(
+        order, OrderEvent.COLLECT, actor=_actor(), code=request.form.get("code"),
+        quantities=quantities, payment_taken=request.form.get("payment_taken") == "1"),
         _("Collected. The order is complete."))
-
-
-@bp.post("/<merchant_slug>/orders/<int:order_id>/decline")
-@requires(Permission.HANDLE_ORDERS)
-def order_decline(merchant_slug: str, order_id: int):
-    order = _order(order_id)
-    return _act(order, "decline", lambda: lifecycle.decline(order, actor=_actor()),
-                _("Closed: nothing bought, the items are back on sale."))
 
 
 @bp.post("/<merchant_slug>/orders/<int:order_id>/returns")

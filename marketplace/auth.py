@@ -57,6 +57,14 @@ class ApiPrincipal:
     token_id: int
 
 
+def bearer_secret() -> str | None:
+    """The secret of an ``Authorization: Bearer …`` header, if the request has one."""
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return secret.strip() or None
+
+
 def api_principal() -> ApiPrincipal:
     """Authenticate the request's bearer token (cached per request)."""
     if "api_principal" in g:
@@ -64,12 +72,11 @@ def api_principal() -> ApiPrincipal:
     from .accounts.services import token_from_plaintext
     from .merchants.services import membership_for
 
-    header = request.headers.get("Authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret:
+    secret = bearer_secret()
+    if secret is None:
         raise AuthenticationFailed(_l("Send a personal access token as 'Authorization: Bearer'."))
-    token = token_from_plaintext(secret.strip())
-    membership = membership_for(token.user, token.merchant_id)
+    token = token_from_plaintext(secret)
+    membership = membership_for(token.user, token.merchant_id) if token.merchant_id else None
     if membership is None:
         raise AuthenticationFailed(_l("Invalid or expired token."))  # removed from the staff
     db.session.commit()  # keep last_used_at even if the request fails later
@@ -87,13 +94,12 @@ def consumer_user(*, required: bool = True) -> User | None:
     merchant's token acts for that merchant only, never for the person's own orders)."""
     from .accounts.services import token_from_plaintext
 
-    header = request.headers.get("Authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret:
+    secret = bearer_secret()
+    if secret is None:
         if required:
             raise AuthenticationFailed(_l("Send a consumer token as 'Authorization: Bearer'."))
         return None
-    token = token_from_plaintext(secret.strip())
+    token = token_from_plaintext(secret)
     if token.merchant_id is not None:
         raise AuthenticationFailed(_l("This token belongs to a merchant: use a consumer "
                                       "token."))

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .database import UTCDateTime, utcnow
@@ -70,3 +73,28 @@ def remember(scope: str, key: str, payload, status: int, body: dict) -> None:
     db.session.add(IdempotencyRecord(scope=scope, key=key, fingerprint=fingerprint(payload),
                                      status=status, body=body))
     db.session.flush()
+
+
+def commit_once(scope: str, key: str | None, payload, work: Callable[[], Any],
+                answer: Callable[[Any], dict], status: int = 201) -> tuple[int, dict, bool]:
+    """Do ``work`` and commit it with its answer, or give the answer stored for the key.
+
+    Returns ``(status, body, replayed)``. Without a key the work is simply done and
+    committed. When the same key races in twice, the loser's commit hits the unique
+    constraint, is rolled back, and answers with what the winner stored."""
+    if key:
+        done = replay(scope, key, payload)
+        if done is not None:
+            return done.status, done.body, True
+    body = answer(work())
+    if key:
+        remember(scope, key, payload, status, body)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        if not key:
+            raise
+        db.session.rollback()
+        done = replay(scope, key, payload)
+        return done.status, done.body, True
+    return status, body, False

@@ -14,7 +14,6 @@ from functools import wraps
 from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
 from .. import idempotency
 from ..accounts import services as accounts
@@ -233,31 +232,22 @@ class Checkout(MethodView):
         user = consumer_user()
         key = idempotency.valid_key(request.headers.get("Idempotency-Key"))
         scope = f"checkout:{user.id}"
-        if key:
-            done = idempotency.replay(scope, key, data)
-            if done is not None:
-                return _stored(done)
-        placed = checkout.place(carts.cart_of_user(user), customer=user,
-                                raw_choices=data["orders"], cart_version=data["cart_version"])
-        result = {"checkout_id": placed.id, "total": placed.total, "currency": placed.currency,
-                  "orders": placed.orders}
-        if key:
-            idempotency.remember(scope, key, data, 201, CheckoutResultSchema().dump(result))
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()  # the same key raced us and won: answer as it did
-            return _stored(idempotency.replay(scope, key, data))
-        notify()
-        return result
-
-
-def _stored(record):
-    """A remembered answer, sent as it was (already serialized: no schema again)."""
-    response = jsonify(record.body)
-    response.status_code = record.status
-    response.headers["Idempotent-Replayed"] = "true"
-    return response
+        status, body, replayed = idempotency.commit_once(
+            scope, key, data,
+            lambda: checkout.place(carts.cart_of_user(user), customer=user,
+                                   raw_choices=data["orders"],
+                                   cart_version=data["cart_version"]),
+            lambda placed: CheckoutResultSchema().dump({
+                "checkout_id": placed.id, "total": placed.total, "currency": placed.currency,
+                "orders": placed.orders}))
+        if not replayed:
+            notify()
+        # Sent as serialized once (a replay must be byte-for-byte the first answer).
+        response = jsonify(body)
+        response.status_code = status
+        if replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return response
 
 
 @blp.route("/orders")

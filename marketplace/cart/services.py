@@ -150,9 +150,8 @@ def add_item(cart: Cart, variant_id, quantity=1) -> CartLine:
     """Add a quantity of a variant (to the line already there, if any)."""
     variant = purchasable_variant(variant_id)
     line = next((x for x in cart.lines if x.variant_id == variant.id), None)
-    base = line.quantity if line else 0
-    valid_int(quantity, "quantity", minimum=1, maximum=MAX_LINE_QUANTITY)
-    total = _check_quantity(variant, base + int(quantity))
+    added = valid_int(quantity, "quantity", minimum=1, maximum=MAX_LINE_QUANTITY)
+    total = _check_quantity(variant, (line.quantity if line else 0) + added)
     if line is None:
         if len(cart.lines) >= MAX_LINES:
             raise ValidationError.field("variant_id", _l("The cart is full."))

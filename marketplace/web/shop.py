@@ -18,7 +18,6 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
 from .. import idempotency
 from ..cart import services as carts
@@ -229,31 +228,22 @@ def checkout_page():
         return _checkout_view(found)
     key = idempotency.valid_key(request.form.get("idempotency_key"))
     raw = _raw_choices(found)
-    scope = f"web-checkout:{current_user.id}"
-    done = idempotency.replay(scope, key, {"key": key}) if key else None
-    if done is None:
-        try:
-            placed = checkout.place(found, customer=current_user, raw_choices=raw,
-                                    cart_version=request.form.get("cart_version"))
-            if key:
-                idempotency.remember(scope, key, {"key": key}, 201,
-                                     {"checkout_id": placed.id,
-                                      "orders": [o.number for o in placed.orders]})
-            numbers = [o.number for o in placed.orders]
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()  # the same form posted twice at once: the other one won
-            done = idempotency.replay(scope, key, {"key": key})
-        except MarketplaceError as exc:
-            db.session.rollback()
-            return _checkout_view(found, errors=exc.fields, message=exc.message,
-                                  status=exc.status)
-        else:
-            from ..outbox.services import notify
+    version = request.form.get("cart_version")
+    try:
+        _status, body, replayed = idempotency.commit_once(
+            f"web-checkout:{current_user.id}", key, {"orders": raw, "cart_version": version},
+            lambda: checkout.place(found, customer=current_user, raw_choices=raw,
+                                   cart_version=version),
+            lambda placed: {"checkout_id": placed.id,
+                            "orders": [o.number for o in placed.orders]})
+    except MarketplaceError as exc:
+        db.session.rollback()
+        return _checkout_view(found, errors=exc.fields, message=exc.message, status=exc.status)
+    if not replayed:
+        from ..outbox.services import notify
 
-            notify()
-    if done is not None:
-        numbers = done.body["orders"]
+        notify()
+    numbers = body["orders"]
     flash(_("Thank you! Your order is placed.") if len(numbers) == 1
           else _("Thank you! Your %(n)d orders are placed.", n=len(numbers)), "success")
     if len(numbers) == 1:

@@ -168,8 +168,7 @@ def collect(order: Order, *, actor: Actor, code: str | None, quantities: dict | 
     after the commit."""
     now = now or utcnow()
     order = lock(order)
-    if OrderState(order.state) != S.READY:
-        next_state(ORDER_TRANSITIONS, OrderState(order.state), E.COLLECT)  # the clear error
+    next_state(ORDER_TRANSITIONS, OrderState(order.state), E.COLLECT)  # refuse early, clearly
     if not codes.code_matches(order, code):
         raise WrongPickupCode.field("code", _l("This is not the order's pickup code."))
     taken = _quantities(order, quantities)

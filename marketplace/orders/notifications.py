@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_datetime
+from flask_babel import force_locale, format_datetime
 from flask_babel import lazy_gettext as _l
 
 from ..money import format_money
@@ -49,8 +49,6 @@ def _send(order, kind: str, subject) -> None:
 
 
 def _subject(subject, order, locale: str) -> str:
-    from flask_babel import force_locale
-
     with force_locale(locale):
         return str(subject % {"number": order.number})
 

@@ -9,6 +9,7 @@ so the theme's name is part of every template's cache key.
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from jinja2 import (
     FileSystemLoader,
     PrefixLoader,
     TemplateNotFound,
+    TemplateSyntaxError,
     pass_context,
 )
 
@@ -31,6 +33,24 @@ from .sandbox import FORBIDDEN_TEMPLATES, UNSAFE_GLOBALS, ThemeSandbox, restrict
 
 CORE_TEMPLATES = Path(PROJECT_ROOT) / "marketplace" / "templates"
 CORE_PREFIX = "core:"
+# `{% from "x" import m with context %}` / `{% import "x" as x with context %}`.
+IMPORT_WITH_CONTEXT = re.compile(r"{%[-+]?\s*(?:from|import)\b(?:(?!%}).)*\bwith\s+context\b",
+                                 re.DOTALL)
+
+
+def refuse_import_with_context(source: str, name: str, filename: str | None) -> None:
+    """Macro imports "with context" are refused in every storefront template.
+
+    Jinja then builds the macro module anew on each render, from the page's context; under
+    threaded gunicorn workers on CPython 3.11 that crashed the worker with a segmentation
+    fault in the garbage collector (CPython 3.12 does not). The helpers macros need are
+    environment globals, so a plain import works."""
+    found = IMPORT_WITH_CONTEXT.search(source)
+    if found:
+        line = source.count("\n", 0, found.start()) + 1
+        raise TemplateSyntaxError(
+            "import macros without 'with context': the storefront helpers are globals "
+            "(docs/themes.md)", line, name, filename)
 
 
 class ThemeLoader(BaseLoader):
@@ -46,11 +66,14 @@ class ThemeLoader(BaseLoader):
         if self.forbidden and name.startswith(self.forbidden):
             raise TemplateNotFound(template)
         if template.startswith(CORE_PREFIX):
-            return self.base.get_source(environment, name)
-        try:
-            return self.full.get_source(environment, name)
-        except TemplateNotFound:
-            return self.plugins.get_source(environment, name)
+            found = self.base.get_source(environment, name)
+        else:
+            try:
+                found = self.full.get_source(environment, name)
+            except TemplateNotFound:
+                found = self.plugins.get_source(environment, name)
+        refuse_import_with_context(found[0], template, found[1])
+        return found
 
 
 @pass_context

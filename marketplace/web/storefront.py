@@ -26,10 +26,15 @@ PAGE_SIZE = 24
 EXCEPTION_DAYS = 60  # how far ahead a store page lists holidays and special hours
 
 
-@bp.context_processor
-def _helpers():
-    return {"hhmm": hhmm, "day_label": day_label, "weekday_names": weekday_names,
-            "availability_label": queries.availability_label, "LOW_STOCK": queries.LOW_STOCK}
+@bp.record_once
+def _helpers(state) -> None:
+    # Globals, not a context processor: the storefront macros use them and are imported
+    # without context. "import … with context" makes Jinja run the macro module once per
+    # render with the page's context, and under threads on CPython 3.11 that crashed gunicorn
+    # workers (SIGSEGV in the garbage collector; 3.12 does not crash). See docs/themes.md.
+    state.app.jinja_env.globals.update(
+        hhmm=hhmm, day_label=day_label, weekday_names=weekday_names,
+        availability_label=queries.availability_label, LOW_STOCK=queries.LOW_STOCK)
 
 
 def hhmm(value) -> str:

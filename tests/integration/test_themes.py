@@ -6,7 +6,7 @@ from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
-from jinja2 import TemplateNotFound
+from jinja2 import TemplateNotFound, TemplateSyntaxError
 from jinja2.exceptions import SecurityError, UndefinedError
 
 from marketplace import PROJECT_ROOT
@@ -14,6 +14,7 @@ from marketplace.plugins import services as plugins
 from marketplace.theming import catalog as theme_catalog
 from marketplace.theming import current_engine, render_storefront
 from marketplace.theming.catalog import ThemeError, discover_themes
+from marketplace.theming.engine import IMPORT_WITH_CONTEXT
 from tests.support.plugin_apps import GOOD, english_client, log_in
 
 THEMES = Path(PROJECT_ROOT) / "themes"
@@ -261,3 +262,32 @@ def test_theme_api(tapp, shop, owner_of, make_member, api_token, db):
     assert back.get_json()["theme"]["name"] == "default"
     db.session.refresh(shop)
     assert shop.theme is None
+
+
+def test_macro_imports_with_context_are_refused(make_app, tmp_path, db):
+    """`import … with context` crashed threaded workers on CPython 3.11 (docs/themes.md):
+    every theme, bundled or not, is refused it with a clear error, and no shipped template
+    uses it."""
+    folder = tmp_path / "themes"
+    folder.mkdir()
+    (folder / "default").symlink_to(THEMES / "default")
+    write_theme(folder, "ctx")
+    pages = folder / "ctx" / "templates" / "storefront"
+    pages.mkdir(parents=True)
+    (pages / "merchant.html").write_text(
+        '{% extends "core:storefront/merchant.html" %}\n'
+        '{% block merchant_header %}\n'
+        '{%- from "storefront/_macros.html" import price with context -%}\n'
+        '{% endblock %}\n')
+    app = make_app(THEMES_DIR=str(folder))
+    with app.app_context():
+        env = current_engine().env("ctx")
+        with pytest.raises(TemplateSyntaxError, match="without 'with context'") as refused:
+            env.get_template("storefront/merchant.html")
+        assert refused.value.lineno == 3
+    shipped = [p for root in (THEMES, Path(PROJECT_ROOT) / "marketplace" / "templates",
+                              Path(PROJECT_ROOT) / "plugins")
+               for p in root.rglob("*.html")]
+    assert len(shipped) > 50
+    offenders = [str(p) for p in shipped if IMPORT_WITH_CONTEXT.search(p.read_text())]
+    assert offenders == []

@@ -28,13 +28,14 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test lint bench translations compile-translations clean
+.PHONY: help setup run test lint bench bench-checkout translations compile-translations clean
 
 help:
 	@echo "make run           run the marketplace with demo data at http://$(HOST):$(PORT)"
 	@echo "make test          lint + the whole test suite"
 	@echo "make lint          ruff"
 	@echo "make bench         HTTP benchmark against a minimal Flask app"
+	@echo "make bench-checkout checkout throughput on PostgreSQL (hot and mixed variants)"
 	@echo "make translations  extract messages and update the catalogs"
 	@echo "make clean         remove .venv, node_modules and caches (never your data)"
 
@@ -87,6 +88,9 @@ lint: $(PY_STAMP)
 
 bench: setup
 	$(BIN)/python bench/run_http.py
+
+bench-checkout: setup
+	$(BIN)/python bench/run_checkout.py
 
 translations: $(PY_STAMP)
 	mkdir -p $(TRANSLATIONS)

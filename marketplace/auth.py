@@ -79,7 +79,7 @@ def api_principal() -> ApiPrincipal:
     membership = membership_for(token.user, token.merchant_id) if token.merchant_id else None
     if membership is None:
         raise AuthenticationFailed(_l("Invalid or expired token."))  # removed from the staff
-    db.session.commit()  # keep last_used_at even if the request fails later
+    _keep_last_use(token)
     g.api_principal = ApiPrincipal(token.user, membership.merchant, membership, token.id)
     return g.api_principal
 
@@ -94,6 +94,8 @@ def consumer_user(*, required: bool = True) -> User | None:
     merchant's token acts for that merchant only, never for the person's own orders)."""
     from .accounts.services import token_from_plaintext
 
+    if "consumer_user" in g:  # the decorator and the view both ask: one lookup per request
+        return g.consumer_user
     secret = bearer_secret()
     if secret is None:
         if required:
@@ -103,5 +105,14 @@ def consumer_user(*, required: bool = True) -> User | None:
     if token.merchant_id is not None:
         raise AuthenticationFailed(_l("This token belongs to a merchant: use a consumer "
                                       "token."))
-    db.session.commit()  # keep last_used_at even if the request fails later
-    return token.user
+    _keep_last_use(token)
+    g.consumer_user = token.user
+    return g.consumer_user
+
+
+def _keep_last_use(token) -> None:
+    """Commit a new ``last_used_at`` at once, so it stays even if the request fails later.
+    Most requests change nothing (it is written once a minute) and skip the commit, which
+    would also expire every object loaded so far."""
+    if db.session.is_modified(token):
+        db.session.commit()

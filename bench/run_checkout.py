@@ -50,6 +50,7 @@ from run_http import (
     app_environment,
     drive,
     marketplace_command,
+    start_servers,
 )
 
 VARIANTS = 20
@@ -319,13 +320,8 @@ def main() -> int:
             shop = fill(env, concurrency, stock)
             print(f"PostgreSQL database {name} migrated and filled in "
                   f"{time.perf_counter() - started:.1f} s")
-            minimal = Server("minimal", "minimal_app:app", env, workers=args.workers,
-                             threads=args.threads, pythonpath=str(ROOT / "bench"))
-            market = Server("marketplace", "wsgi:app", env, workers=args.workers,
-                            threads=args.threads)
-            servers += [minimal, market]
-            minimal.wait_ready("/ping")
-            market.wait_ready("/healthz")
+            minimal, market = start_servers(env, servers, workers=args.workers,
+                                            threads=args.threads)
             baseline = drive("minimal flask", minimal.port, "/ping", total=total,
                              concurrency=concurrency, time_limit=time_limit)
             outcomes = [shop_round(market.port, shop, total=total, hot=hot, name=label,

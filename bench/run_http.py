@@ -145,6 +145,22 @@ class Server:
         self.log.close()
 
 
+def start_servers(env: dict[str, str], servers: list[Server], *, workers: int,
+                  threads: int) -> tuple[Server, Server]:
+    """The minimal app and the marketplace under the same gunicorn settings, both answering.
+
+    They are appended to ``servers`` as soon as they start, so the caller's cleanup stops
+    them even when one of them never becomes ready."""
+    minimal = Server("minimal", "minimal_app:app", env, workers=workers, threads=threads,
+                     pythonpath=str(ROOT / "bench"))
+    servers.append(minimal)
+    market = Server("marketplace", "wsgi:app", env, workers=workers, threads=threads)
+    servers.append(market)
+    minimal.wait_ready("/ping")
+    market.wait_ready("/healthz")
+    return minimal, market
+
+
 # --- load ------------------------------------------------------------------------------------
 
 @dataclass
@@ -338,13 +354,8 @@ def main() -> int:
             plugin_on = enable_example_plugin(env)
             took = time.perf_counter() - started
             print(f"database migrated and demo data loaded in {took:.1f} s")
-            minimal = Server("minimal", "minimal_app:app", env, workers=args.workers,
-                             threads=args.threads, pythonpath=str(ROOT / "bench"))
-            market = Server("marketplace", "wsgi:app", env, workers=args.workers,
-                            threads=args.threads)
-            servers += [minimal, market]
-            minimal.wait_ready("/ping")
-            market.wait_ready("/healthz")
+            minimal, market = start_servers(env, servers, workers=args.workers,
+                                            threads=args.threads)
 
             pages = discover_pages(market.port, env)
             targets = [("minimal flask", minimal.port, "/ping"),

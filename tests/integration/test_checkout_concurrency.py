@@ -7,7 +7,6 @@ row locks and conditional updates with 500 buyers; SQLite (BEGIN IMMEDIATE) with
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
@@ -26,6 +25,7 @@ from marketplace.plugins import services as plugin_services
 from marketplace.stores.services import create_store, set_opening_hours
 from tests.support.apps import fresh_database_app
 from tests.support.shopping import PAY_AT_STORE, slot_at
+from tests.support.stampede import all_at_once
 
 POOL = {"pool_size": 40, "max_overflow": 0, "pool_pre_ping": True, "pool_timeout": 120}
 OPEN_ALL_WEEK = [{"weekday": d, "opens": "00:00", "closes": "00:00", "overnight": True}
@@ -73,31 +73,18 @@ def _setup(app, *, buyers: int, stock: int, per_slot: int):
 
 
 def _stampede(app, ids, people) -> Counter:
-    barrier = threading.Barrier(len(people))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def buy(token: str, version: str) -> None:
-        client = app.test_client()
-        barrier.wait()
-        response = client.post("/api/v1/consumer/checkout", headers={
+    def buy(index: int) -> str:
+        token, version = people[index]
+        response = app.test_client().post("/api/v1/consumer/checkout", headers={
             "Authorization": f"Bearer {token}"}, json={"cart_version": version, "orders": [{
                 "merchant_id": ids["merchant"], "fulfilment": "pickup",
                 "store_id": ids["store"], "slot_start": ids["slot"],
                 "payment_provider": "pay_at_store"}]})
         body = response.get_json(silent=True) or {}
-        outcome = "placed" if response.status_code == 201 else \
+        return "placed" if response.status_code == 201 else \
             f"{response.status_code} {body.get('code')}"
-        with lock:
-            outcomes.append(outcome)
 
-    threads = [threading.Thread(target=buy, args=person) for person in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(t.is_alive() for t in threads), "a buyer hung (deadlock?)"
-    return Counter(outcomes)
+    return all_at_once(len(people), buy)
 
 
 def _level(app, ids) -> tuple[int, int, int]:

@@ -8,7 +8,6 @@ counts the outcomes.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 
@@ -26,6 +25,7 @@ from marketplace.merchants.services import create_merchant
 from marketplace.stores.models import Store
 from marketplace.stores.services import create_store
 from tests.support.apps import fresh_database_app
+from tests.support.stampede import all_at_once
 
 KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 POOL = {"pool_size": 60, "max_overflow": 0, "pool_pre_ping": True, "pool_timeout": 60}
@@ -56,13 +56,9 @@ def shop(request, tmp_path):
 def run_together(app, n: int, work: Callable[[int], str]) -> Counter:
     """Run ``work(i)`` in ``n`` threads started at once, each in its own app context (so its
     own session); ``work`` returns an outcome label. Unexpected exceptions are outcomes too."""
-    barrier = threading.Barrier(n)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def thread_main(i: int) -> None:
+    def in_own_session(i: int) -> str:
         with app.app_context():
-            barrier.wait()  # before touching the database: SQLite's lock is taken at BEGIN
             try:
                 outcome = work(i)
                 db.session.commit()
@@ -74,16 +70,11 @@ def run_together(app, n: int, work: Callable[[int], str]) -> Counter:
                 outcome = f"error: {type(exc).__name__}: {exc}"
             finally:
                 db.session.remove()
-        with lock:
-            outcomes.append(outcome)
+        return outcome
 
-    threads = [threading.Thread(target=thread_main, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert not any(t.is_alive() for t in threads), "a thread hung (deadlock?)"
-    return Counter(outcomes)
+    # The barrier releases the threads before any touches the database (SQLite's write lock
+    # is taken at BEGIN), so they really compete.
+    return all_at_once(n, in_own_session, timeout=180)
 
 
 def store(store_id: int) -> Store:

@@ -1,17 +1,19 @@
 """What the customer is told about an order, written to the outbox with the change itself.
 
-E-mail now; channel plugins (SMS, Zalo …) listen to ``marketplace_order_state_changed``,
-which is emitted for every change in the same transaction.
+Each message is written once in the customer's language and goes out by e-mail and, through
+``marketplace_send_notification``, to every channel plugin (SMS, Zalo …) the merchant enabled.
 """
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from flask import render_template
 from flask_babel import force_locale, format_datetime
 from flask_babel import lazy_gettext as _l
 
 from ..money import format_money
+from ..notifications import channels
 from ..notifications.mail import queue_mail
 from ..urls import public_url
 from . import codes
@@ -41,11 +43,17 @@ def local(order, moment):
 def _send(order, kind: str, subject) -> None:
     customer = order.customer
     locale = customer.locale or "vi"
-    queue_mail(to=customer.email, template="order_update", locale=locale,
-               subject=_subject(subject, order, locale), kind=kind, order=order,
-               store=order.store, code=codes.display(codes.pickup_code(order)),
-               local=lambda moment: local(order, moment), money=format_money,
-               link=public_url("shop.order", number=order.number))
+    link = public_url("shop.order", number=order.number)
+    subject = _subject(subject, order, locale)
+    with force_locale(locale):
+        message = render_template(
+            "notifications/order_message.txt", kind=kind, order=order, store=order.store,
+            code=codes.display(codes.pickup_code(order)), money=format_money,
+            local=lambda moment: local(order, moment)).strip()
+    queue_mail(to=customer.email, template="order_update", locale=locale, subject=subject,
+               order=order, message=message, link=link)
+    channels.send(order.merchant, customer, kind=f"order.{kind}", object_id=order.id,
+                  subject=subject, text=message, link=link)
 
 
 def _subject(subject, order, locale: str) -> str:

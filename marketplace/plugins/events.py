@@ -17,6 +17,7 @@ TOPIC = "plugin.event"
 
 EVENT_HOOKS = frozenset({
     "marketplace_order_state_changed",
+    "marketplace_send_notification",
     "marketplace_payment_state_changed",
     "marketplace_booking_state_changed",
     "marketplace_code_redeemed",

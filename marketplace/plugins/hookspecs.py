@@ -253,6 +253,31 @@ def marketplace_order_state_changed(merchant: Merchant, order_id: int, old_state
 
 
 @hookspec
+def marketplace_send_notification(merchant: Merchant, kind: str, object_id: int,
+                                  recipient: Mapping[str, Any], subject: str, text: str,
+                                  link: str) -> None:
+    """Deliver a message to a customer through this plugin's channel (SMS, Zalo, push …).
+
+    Called after commit through the outbox, on the plugins the merchant enabled (and
+    platform-level plugins), for every message the core sends a customer by e-mail too.
+    ``kind`` says what happened, as ``<object>.<what>`` (``order.confirmed``,
+    ``order.ready``, ``order.reminder``, ``order.collected``, ``order.cancelled``,
+    ``order.expired``, ``order.no_show``, ``order.declined``); ``object_id`` is that
+    object's id. ``recipient`` holds ``user_id``, ``name``, ``email``, ``phone`` (may be
+    ``None``) and ``locale``. ``subject`` is one line and ``text`` a few short lines, both
+    already in the recipient's language; ``link`` is the absolute address of the page about
+    it. Returns nothing; a plugin that raises is logged and isolated, and the e-mail still goes.
+
+    Example::
+
+        @hookimpl
+        def marketplace_send_notification(kind, recipient, subject, link):
+            if recipient["phone"] and kind in ("order.ready", "order.reminder"):
+                sms.send(recipient["phone"], f"{subject} {link}")
+    """
+
+
+@hookspec
 def marketplace_payment_state_changed(merchant: Merchant, payment_id: int, order_id: int | None,
                                       old_state: str, new_state: str) -> None:
     """A payment changed state (authorized, captured, voided, refunded …).

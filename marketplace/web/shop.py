@@ -53,6 +53,14 @@ PAYMENT_STATE_LABELS = {
     "refunded": _l("Refunded"), "voided": _l("Released"), "cancelled": _l("Cancelled"),
     "failed": _l("Failed"),
 }
+# The staff timeline mixes entities; each state reads as its own label.
+HISTORY_LABELS = {
+    "order": {str(state): label for state, label in STATE_LABELS.items()},
+    "payment": PAYMENT_STATE_LABELS,
+    "refund": {"pending": _l("Refund pending"), "succeeded": _l("Refunded"),
+               "failed": _l("Refund failed")},
+    "return": {"received": _l("Taken back in store")},
+}
 FULFILMENT_LABELS = {Fulfilment.PICKUP: _l("Pickup in store"),
                      Fulfilment.RESERVE: _l("Reserve and try in store")}
 
@@ -69,6 +77,7 @@ def _shop_helpers():
     return {"order_state_label": lambda s: STATE_LABELS.get(OrderState(s), s),
             "fulfilment_label": lambda f: FULFILMENT_LABELS.get(Fulfilment(f), f),
             "payment_state_label": lambda s: PAYMENT_STATE_LABELS.get(s, s),
+            "history_label": lambda entity, s: HISTORY_LABELS.get(entity, {}).get(s, s),
             "store_time": store_time, "cart_count": _cart_count}
 
 

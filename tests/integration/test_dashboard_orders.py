@@ -52,6 +52,12 @@ def test_queue_ready_collect_and_return(client, selling_shop, buyer, owner_of, l
     assert at_other.on_hand == 4  # 3 + the returned one
     page = client.get(f"{base}/orders/{order.id}").get_data(as_text=True)
     assert "Không vừa" in page
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    history = client.get(f"{base}/orders/{order.id}").get_data(as_text=True)
+    history = history[history.index('class="timeline"'):]
+    for said in ("Order: Being prepared", "Order: Ready for pickup", "Order: Collected",
+                 "Payment: Paid", "Return: Taken back in store", "Refund: Refunded"):
+        assert said in history, said
 
 
 def test_find_by_number_and_other_merchants_orders_are_404(client, selling_shop, buyer,

@@ -69,6 +69,12 @@ def marketplace_order_state_changed(merchant, order_id, old_state, new_state, ev
 
 
 @hookimpl
+def marketplace_send_notification(merchant, kind, object_id, recipient, subject, text, link):
+    _record("send_notification", merchant=merchant.id, kind=kind, object_id=object_id,
+            recipient=recipient, subject=subject, text=text, link=link)
+
+
+@hookimpl
 def marketplace_payment_state_changed(merchant, payment_id, order_id, old_state, new_state):
     _record("payment_state_changed", merchant=merchant.id, payment_id=payment_id,
             order_id=order_id, old_state=old_state, new_state=new_state)

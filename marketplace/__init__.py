@@ -89,10 +89,11 @@ def _init_outbox(app: Flask) -> None:
     from .outbox.services import InProcessWorker, register_handler
 
     register_handler(app, mail.TOPIC, mail.deliver)
-    from . import jobs
+    from . import jobs, search
     from .payments import services as payments
 
     payments.init_app(app)
+    search.init_app(app)
     jobs.init_app(app)
     if app.config["OUTBOX_INPROCESS"] and not app.testing:
         worker = InProcessWorker(app)

@@ -54,6 +54,13 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MEILISEARCH_URL": os.environ.get("MEILISEARCH_URL") or None,
         "MEILISEARCH_KEY": os.environ.get("MEILISEARCH_KEY") or None,
+        # Several marketplaces (or test runs) can share one Meilisearch server.
+        "MEILISEARCH_INDEX_PREFIX": os.environ.get("MEILISEARCH_INDEX_PREFIX", "marketplace_"),
+        # The embedded backend's file when there is no Meilisearch.
+        "SEARCH_SQLITE_PATH": os.environ.get("SEARCH_SQLITE_PATH")
+        or str(Path(instance_path) / "search.sqlite3"),
+        # Create indexes and apply their settings at start-up (also: marketplace search setup).
+        "SEARCH_SETUP_ON_START": _bool("SEARCH_SETUP_ON_START", True),
         "REDIS_URL": redis_url,
         # Rate limits live in Redis when there is one, so every gunicorn worker shares them.
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",

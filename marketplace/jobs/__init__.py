@@ -49,6 +49,17 @@ def run_order_clock(app: Flask, now=None) -> dict[str, int]:
     return counts
 
 
+def run_search_hours(app: Flask, now=None) -> int:
+    """Index the next opening of stores that just closed (see search.indexing)."""
+    from ..search.indexing import refresh_opening_windows
+
+    with app.app_context():
+        try:
+            return refresh_opening_windows(now)
+        finally:
+            db.session.remove()
+
+
 class ThreadConsumer(Consumer):
     """A consumer living in threads of the web process: it must leave the process's signal
     handlers (gunicorn's, Flask's) alone."""
@@ -65,7 +76,12 @@ def init_app(app: Flask) -> None:
     def order_clock():
         return run_order_clock(app)
 
-    app.extensions["huey_tasks"] = {"orders.clock": order_clock}
+    @huey.periodic_task(crontab(minute="*"), name="search.opening_hours")
+    def search_opening_hours():
+        return run_search_hours(app)
+
+    app.extensions["huey_tasks"] = {"orders.clock": order_clock,
+                                    "search.opening_hours": search_opening_hours}
     if app.config["JOBS_INPROCESS"] and not app.testing:
         consumer = ThreadConsumer(huey, workers=1, worker_type="thread", periodic=True)
         consumer.start()

@@ -32,6 +32,9 @@ def base_config(database_url: str, tmp_path) -> dict:
         "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite3"),
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        # The embedded search backend in the test's folder (a test asks for Meilisearch).
+        "MEILISEARCH_URL": None,
+        "SEARCH_SQLITE_PATH": str(tmp_path / "search.sqlite3"),
         "SERVER_NAME": None,
         # Cheap argon2 parameters: the algorithm and code path are the production ones.
         "PASSWORD_HASHER": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},

@@ -24,6 +24,7 @@ def as_owner(client, login, owner):
     return client
 
 
+from tests.support.search_town import coffee_town, search_backend  # noqa: E402,F401
 from tests.support.shopping import buyer, selling_shop  # noqa: E402,F401
 
 

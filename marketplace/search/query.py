@@ -44,7 +44,7 @@ def _text(**kwargs) -> fields.String:
     return fields.String(validate=validate.Length(max=MAX_QUERY_CHARS), **kwargs)
 
 
-class _Position(Schema):
+class PositionArgs(Schema):
     lat = fields.Float(validate=validate.Range(min=-90, max=90), allow_nan=False,
                        metadata={"description": "Latitude of the searcher, WGS 84."})
     lng = fields.Float(validate=validate.Range(min=-180, max=180), allow_nan=False,
@@ -64,7 +64,7 @@ class _Position(Schema):
             raise SchemaError(str(_l("Give both lat and lng, or neither.")), "lat")
 
 
-class StoreSearchArgs(_Position):
+class StoreSearchArgs(PositionArgs):
     q = _text(load_default="", metadata={"description": "Store, shop or street name."})
     category = _text(metadata={"description": "A category slug: stores of shops that sell "
                                               "in it."})
@@ -75,7 +75,7 @@ class StoreSearchArgs(_Position):
     sort = fields.String(load_default="distance", validate=validate.OneOf(STORE_SORTS))
 
 
-class ListingSearchArgs(_Position):
+class ListingSearchArgs(PositionArgs):
     q = _text(load_default="", metadata={"description": "What to look for; accents optional, "
                                                         "as you type."})
     category = _text(metadata={"description": "A category slug."})

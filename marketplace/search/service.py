@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from ..catalog import queries
 from ..catalog.models import Category
+from ..catalog.queries import OpeningStatus
 from ..database import utcnow
 from ..extensions import db
 from ..merchants.models import Merchant
@@ -116,21 +117,7 @@ def listing_query(args: dict) -> ListingQuery:
         page_size=args["page_size"])
 
 
-@dataclass(frozen=True)
-class Opening:
-    """Open now (until ``closes_at``) or closed (``next_opening``), in the store's zone."""
-
-    is_open: bool
-    closes_at: datetime | None
-    next_opening: datetime | None
-
-    def as_json(self) -> dict:
-        return {"open_now": self.is_open,
-                "closes_at": self.closes_at.isoformat() if self.closes_at else None,
-                "next_opening": self.next_opening.isoformat() if self.next_opening else None}
-
-
-def opening_from_document(doc: dict, now: datetime) -> Opening:
+def opening_from_document(doc: dict, now: datetime) -> OpeningStatus:
     """Read from the store document's indexed window: no database round trip per hit."""
     zone = ZoneInfo(doc["timezone"])
     start, end, at = doc["open_from"], doc["open_until"], int(now.timestamp())
@@ -138,9 +125,11 @@ def opening_from_document(doc: dict, now: datetime) -> Opening:
     def local(seconds: int) -> datetime:
         return datetime.fromtimestamp(seconds, UTC).astimezone(zone)
 
+    local_now = now.astimezone(zone)
     if start <= at < end:
-        return Opening(True, local(end), None)
-    return Opening(False, None, local(start) if start > at else None)
+        return OpeningStatus(True, closes_at=local(end), local_now=local_now)
+    return OpeningStatus(False, next_opening=local(start) if start > at else None,
+                         local_now=local_now)
 
 
 def search_stores(args: dict, now: datetime | None = None) -> tuple[StoreQuery, Page]:
@@ -167,9 +156,8 @@ def search_listings(args: dict, now: datetime | None = None) -> tuple[ListingQue
             .options(selectinload(Store.hours), selectinload(Store.exceptions)))}
         for hit in page.hits:
             store = stores.get(hit["store_id"])
-            status = queries.opening_status(store, now) if store else None
-            hit["opening"] = Opening(status.is_open, status.closes_at, status.next_opening) \
-                if status else Opening(False, None, None)
+            hit["opening"] = (queries.opening_status(store, now) if store
+                              else OpeningStatus(False))
             hit["band"] = stock_band(hit.get("available"))
     return query, page
 
@@ -205,4 +193,33 @@ def nearby_availability(listing, point: Point | None, *, radius_m: int = MAX_RAD
         found.append(NearbyStore(store, distance, queries.opening_status(store, now),
                                  available))
     found.sort(key=lambda s: (s.distance_m if s.distance_m is not None else 0, s.store.name))
+    return found
+
+
+KIND_LABELS = {"product": _l("Products"), "service": _l("Services"), "voucher": _l("Vouchers")}
+
+
+def facet_values(page: Page) -> dict[str, list[dict]]:
+    """Facet counts as ``{value, label, count}``, the value being what the filter takes
+    back (a slug), most frequent first."""
+    found: dict[str, list[dict]] = {}
+    category_ids = [int(v) for v in page.facets.get("category", {})]
+    merchant_ids = [int(v) for v in page.facets.get("merchant", {})]
+    categories = {c.id: c for c in db.session.scalars(
+        sa.select(Category).where(Category.id.in_(category_ids)))} if category_ids else {}
+    merchants = {m.id: m for m in db.session.scalars(
+        sa.select(Merchant).where(Merchant.id.in_(merchant_ids)))} if merchant_ids else {}
+    for name, counts in page.facets.items():
+        values = []
+        for raw, count in counts.items():
+            if name == "category" and int(raw) in categories:
+                category = categories[int(raw)]
+                values.append({"value": category.slug, "label": category.name, "count": count})
+            elif name == "merchant" and int(raw) in merchants:
+                merchant = merchants[int(raw)]
+                values.append({"value": merchant.slug, "label": merchant.name, "count": count})
+            elif name == "kind":
+                values.append({"value": raw, "label": str(KIND_LABELS.get(raw, raw)),
+                               "count": count})
+        found[name] = sorted(values, key=lambda v: (-v["count"], v["label"]))
     return found

@@ -17,6 +17,8 @@ from ..catalog import queries
 from ..catalog.services import categories
 from ..catalog.states import ListingKind
 from ..database import utcnow
+from ..search import service as search
+from ..search.query import BadSearchQuery, PositionArgs, load_args
 from ..stores.hours import interval_from_json
 from ..theming import render_storefront
 
@@ -88,10 +90,21 @@ def listing(merchant_slug: str, listing_slug: str):
     found = queries.public_listing(found_merchant, listing_slug)
     stores = queries.public_stores(found_merchant)
     now = utcnow()
+    # "Find it near me": with a position (or a district) the stores come nearest first.
+    distances, place_error = {}, None
+    try:
+        point = search.position(load_args(PositionArgs, request.args), required=False)
+    except BadSearchQuery as exc:
+        point, place_error = None, exc
+    if point is not None:
+        nearby = search.nearby_availability(found, point, now=now)
+        stores = [entry.store for entry in nearby]
+        distances = {entry.store.id: entry.distance_m for entry in nearby}
     return render_storefront(
         "storefront/listing.html", merchant=found_merchant, listing=found, stores=stores,
         stock=queries.store_availability(found, stores),
         statuses={s.id: queries.opening_status(s, now) for s in stores},
+        distances=distances, place_error=place_error, raw=request.args,
         is_product=found.kind == ListingKind.PRODUCT)
 
 

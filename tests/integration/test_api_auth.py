@@ -12,7 +12,7 @@ from marketplace.accounts.models import PersonalAccessToken
 from marketplace.database import utcnow
 from marketplace.merchants.models import Membership
 
-PUBLIC_ENDPOINTS = ("catalog.", "api-docs.", "api_docs.", "pickup_slots.")
+PUBLIC_ENDPOINTS = ("catalog.", "search.", "api-docs.", "api_docs.", "pickup_slots.")
 
 
 def bearer(token: str) -> dict:

@@ -133,9 +133,9 @@ def two_merchants(app, db, make_merchant, make_store, make_listing, make_member,
 
 def id_routes(app):
     for rule in app.url_map.iter_rules():
-        # Public catalogue routes, and the consumer's own (tested in test_api_consumer).
+        # Public catalogue and search routes, and the consumer's own (test_api_consumer).
         if not rule.rule.startswith("/api/v1/") or rule.rule.startswith(
-                ("/api/v1/catalog/", "/api/v1/consumer/")):
+                ("/api/v1/catalog/", "/api/v1/search/", "/api/v1/consumer/")):
             continue
         # Ids only: a plugin's name is not a merchant's row (its rows hang off the token's
         # merchant, tested in test_plugin_pages).
@@ -202,7 +202,8 @@ def test_absurd_numbers_are_client_errors(app, client, two_merchants):
         request = {k: (v() if callable(v) else v) for k, v in kwargs.items()}
         response = client.open(url, method=method, headers=headers, **request)
         assert response.status_code == 404, (method, url, response.status_code)
-    for url in (f"/api/v1/catalog/listings/{HUGE}", f"/api/v1/catalog/stores/{HUGE}"):
+    for url in (f"/api/v1/catalog/listings/{HUGE}", f"/api/v1/catalog/stores/{HUGE}",
+                f"/api/v1/search/listings/{HUGE}/nearby"):
         assert client.get(url).status_code == 404, url
     for url in (f"/api/v1/stock?store_id={HUGE}", f"/api/v1/stock/movements?before_id={HUGE}"):
         assert client.get(url, headers=headers).status_code == 422, url

@@ -31,7 +31,7 @@ ID_PARAMS = ("store_id", "exception_id", "listing_id", "variant_id", "image_id",
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 DASHBOARD = "/dashboard/<merchant_slug>/"
 API = "/api/v1/"
-API_EXCLUDED = ("/api/v1/catalog/", "/api/v1/openapi.json", "/api/v1/docs")
+API_EXCLUDED = ("/api/v1/catalog/", "/api/v1/search/", "/api/v1/openapi.json", "/api/v1/docs")
 PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 

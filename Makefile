@@ -69,6 +69,7 @@ setup: $(PY_STAMP) $(EXAMPLE_STAMP) $(NODE_STAMP) $(VENDOR) compile-translations
 run: setup
 	$(BIN)/marketplace db upgrade
 	$(BIN)/marketplace demo-data
+	$(BIN)/marketplace search reindex
 	$(BIN)/marketplace run --host $(HOST) --port $(PORT)
 
 # pytest exits non-zero (5) when it collects no test, so an empty run fails make too.

@@ -13,6 +13,7 @@ from flask import Flask
 
 from . import indexing
 from .backend import SearchBackend
+from .cli import search_group
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     backend = make_backend(app.config)
     app.extensions["search"] = backend
     indexing.init_app(app)
+    app.cli.add_command(search_group)
     if app.config.get("SEARCH_SETUP_ON_START", True):
         try:
             backend.setup()

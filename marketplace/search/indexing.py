@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterator
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..inventory.models import StockLevel, StockMovement
 from ..merchants.models import Merchant
+from ..outbox.models import OutboxMessage
 from ..outbox.services import enqueue, register_handler
 from ..stores.models import OpeningInterval, Store, StoreException
 from . import documents
@@ -133,10 +135,17 @@ def all_batches(now: datetime) -> Iterator[Batch]:
 
 
 def reindex(now: datetime | None = None) -> int:
-    """Rebuild every document from the database; searches go on meanwhile."""
-    now = now or utcnow()
-    written = current_backend().rebuild(all_batches(now))
+    """Rebuild every document from the database; searches go on meanwhile.
+
+    Changes committed while the rebuild runs may be written to the old index and swapped
+    away with it, so their outbox messages are applied once more to the new one."""
+    started = utcnow()
+    written = current_backend().rebuild(all_batches(now or started))
     db.session.rollback()
+    during = db.session.scalars(sa.select(OutboxMessage.payload).where(
+        OutboxMessage.topic == TOPIC, OutboxMessage.created_at >= started)).all()
+    for payload in during:
+        deliver(payload)
     return written
 
 

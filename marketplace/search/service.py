@@ -37,6 +37,7 @@ from .query import (
     parse_facets,
 )
 
+AROUND_THE_CLOCK = 7 * 24 * 3600
 NOTHING = 0  # no row has id 0: an unknown slug filters to an empty result, safely
 
 
@@ -127,7 +128,10 @@ def opening_from_document(doc: dict, now: datetime) -> OpeningStatus:
 
     local_now = now.astimezone(zone)
     if start <= at < end:
-        return OpeningStatus(True, closes_at=local(end), local_now=local_now)
+        # A closing more than a week away is a store that never closes (24/7 hours are
+        # indexed as open for a year): say "open around the clock", not a date in a year.
+        closes = local(end) if end - at <= AROUND_THE_CLOCK else None
+        return OpeningStatus(True, closes_at=closes, local_now=local_now)
     return OpeningStatus(False, next_opening=local(start) if start > at else None,
                          local_now=local_now)
 

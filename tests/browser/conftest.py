@@ -77,6 +77,10 @@ def live_server(live_database_url, tmp_path_factory):
         "OUTBOX_INPROCESS": False,
         "UPLOAD_FOLDER": str(folder / "uploads"),
         "MAIL_FILE_DIR": str(folder / "mail"),
+        "MEILISEARCH_URL": None,
+        "SEARCH_SQLITE_PATH": str(folder / "search.sqlite3"),
+        "JOBS_INPROCESS": False,
+        "JOBS_SQLITE_PATH": str(folder / "jobs.sqlite3"),
         "SERVER_NAME": None,
     })
     with app.app_context():

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from flask import current_app
 
 from marketplace.catalog import services as catalog
 from marketplace.inventory.services import adjust_stock
@@ -177,3 +178,54 @@ def test_healthz_reports_search_and_its_backlog(client, db, coffee_town):
     assert search["documents"]["stores"] == 3
     drain()
     assert client.get("/healthz").get_json()["checks"]["search"]["backlog"]["pending"] == 0
+
+
+def test_opening_read_from_the_document(coffee_town):
+    from marketplace.search.service import opening_from_document
+
+    now = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # Wednesday 09:00 in Ho Chi Minh City
+    at = int(now.timestamp())
+    doc = store_doc(1, 10.0, 106.0, window=(at - 3600, at + 3600 * 13))
+    open_now = opening_from_document(doc, now)
+    assert open_now.is_open and open_now.closes_at.strftime("%H:%M") == "22:00"
+    always = opening_from_document(store_doc(1, 10.0, 106.0, window=(at - 60, at + 366 * 86400)),
+                                   now)
+    assert always.is_open and always.closes_at is None  # "open around the clock"
+    later = opening_from_document(store_doc(1, 10.0, 106.0, window=(at + 7200, at + 9000)), now)
+    assert not later.is_open and later.next_opening.strftime("%H:%M") == "11:00"
+    assert later.opens_today
+    ended = opening_from_document(store_doc(1, 10.0, 106.0, window=(at - 9000, at - 60)), now)
+    assert not ended.is_open and ended.next_opening is None  # until the periodic job refreshes
+
+
+def test_stores_that_closed_get_their_next_opening_indexed(client, coffee_town):
+    from marketplace.search.indexing import refresh_opening_windows
+    from marketplace.search.query import Point, StoreQuery
+
+    engine = current_app.extensions["search"]
+
+    def windows():
+        page = engine.search_stores(StoreQuery(point=Point(HERE["lat"], HERE["lng"]),
+                                               radius_m=10_000))
+        return {hit["name"]: (hit["open_from"], hit["open_until"]) for hit in page.hits}
+
+    before = windows()
+    closing = before["Sương Sớm Đồng Khởi"][1]
+    after_closing = datetime.fromtimestamp(closing + 60, UTC)
+    assert engine.stores_closed_since(closing + 60) == sorted(
+        [coffee_town["near"].id, coffee_town["far"].id])  # the phone shop has no hours
+    assert refresh_opening_windows(after_closing) == 2
+    after = windows()
+    assert after["Sương Sớm Đồng Khởi"][0] > closing  # the next opening, not the past one
+    assert after["Điện Máy Lê Lợi"] == before["Điện Máy Lê Lợi"] == (0, 0)
+    assert engine.stores_closed_since(closing + 60) == []
+
+
+def test_the_reindex_command_rebuilds_from_the_database(app, coffee_town):
+    engine = current_app.extensions["search"]
+    engine.clear()
+    assert engine.health()["documents"] == {"stores": 0, "listings": 0, "offers": 0}
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "sqlite: 10 documents" in result.output  # 3 stores, 3 listings, 4 offers
+    assert engine.health()["documents"] == {"stores": 3, "listings": 3, "offers": 4}

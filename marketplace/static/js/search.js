@@ -13,6 +13,7 @@
     button.addEventListener("click", function () {
       if (status) { status.textContent = button.dataset.locating; }
       navigator.geolocation.getCurrentPosition(function (position) {
+        if (status) { status.textContent = button.dataset.located; }
         form.elements.lat.value = position.coords.latitude.toFixed(5);
         form.elements.lng.value = position.coords.longitude.toFixed(5);
         if (form.elements.near) { form.elements.near.value = ""; }

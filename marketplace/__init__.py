@@ -86,8 +86,10 @@ def _init_themes(app: Flask) -> None:
 
 def _init_outbox(app: Flask) -> None:
     from .notifications import mail
+    from .outbox import services as outbox
     from .outbox.services import InProcessWorker, register_handler
 
+    outbox.init_app(app)
     register_handler(app, mail.TOPIC, mail.deliver)
     from . import jobs, search
     from .payments import services as payments

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from ..database import utcnow
 from ..extensions import db
@@ -31,6 +33,7 @@ def enqueue(topic: str, payload: dict) -> OutboxMessage:
     message = OutboxMessage(topic=topic, payload=payload)
     db.session.add(message)
     db.session.flush()
+    db.session.info["outbox_written"] = True
     return message
 
 
@@ -123,6 +126,24 @@ class InProcessWorker:
                     db.session.remove()
             except Exception:  # keep the thread alive; the next round retries
                 log.exception("outbox worker round failed")
+
+
+def _wake_after_commit(session) -> None:
+    """A transaction that wrote outbox messages committed: deliver them now rather than at
+    the worker's next poll (search must see a stock change within seconds)."""
+    if session.info.pop("outbox_written", False) and has_app_context():
+        notify()
+
+
+def _forget_after_rollback(session) -> None:
+    session.info.pop("outbox_written", None)
+
+
+def init_app(app: Flask) -> None:
+    if not getattr(Session, "_marketplace_outbox_events", False):
+        event.listen(Session, "after_commit", _wake_after_commit)
+        event.listen(Session, "after_soft_rollback", lambda s, _t: _forget_after_rollback(s))
+        Session._marketplace_outbox_events = True
 
 
 def notify(app: Flask | None = None) -> None:

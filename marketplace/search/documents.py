@@ -208,7 +208,9 @@ def offer_document(listing: Listing, store: Store, listing_doc: dict,
         "store_name": store.name, "store_slug": store.slug,
         "_geo": {"lat": store.latitude, "lng": store.longitude},
         "available": available,
-        "variants": {str(k): v for k, v in sorted((variants or {}).items())},
+        # A list, not a mapping by id: Meilisearch makes every key a field of the index, and
+        # an index holds at most 65,535 fields (100,000 variant ids would break it).
+        "variants": [{"id": k, "available": v} for k, v in sorted((variants or {}).items())],
     }
 
 

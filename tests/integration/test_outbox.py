@@ -206,3 +206,21 @@ def test_concurrent_drainers_deliver_each_message_exactly_once(tmp_path, kind):
         with app.app_context():
             statuses = _db.session.scalars(sa.select(OutboxMessage.status)).all()
             assert statuses == ["done"] * 40
+
+
+def test_a_commit_that_wrote_messages_wakes_the_worker(app, db, monkeypatch):
+    import threading
+    from types import SimpleNamespace
+
+    from marketplace.outbox.services import enqueue
+
+    worker = SimpleNamespace(wake=threading.Event())
+    monkeypatch.setitem(app.extensions, "outbox_worker", worker)
+    enqueue("mail.send", {"to": "a@example.vn", "subject": "s", "body": "b"})
+    db.session.rollback()
+    db.session.commit()
+    assert not worker.wake.is_set()  # rolled back: nothing to deliver
+    enqueue("mail.send", {"to": "a@example.vn", "subject": "s", "body": "b"})
+    assert not worker.wake.is_set()  # not before the commit
+    db.session.commit()
+    assert worker.wake.is_set()

@@ -51,5 +51,5 @@ def offer_doc(listing: dict, store: dict, available: int | None = 5) -> dict:
         "price_min": listing["price_min"], "price_max": listing["price_max"],
         "published_at": listing["published_at"], "store_name": store["name"],
         "store_slug": store["slug"], "_geo": dict(store["_geo"]), "available": available,
-        "variants": {} if available is None else {"1": available},
+        "variants": [] if available is None else [{"id": 1, "available": available}],
     }

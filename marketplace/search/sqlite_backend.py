@@ -247,66 +247,96 @@ class SqliteBackend(SearchBackend):
         return where
 
     def search_listings(self, query: ListingQuery) -> Page:
+        """The matching rows (ids, facet columns, rank, distance: no documents) go into a
+        temporary table once; counts, facets, prices and the page are read from it, and only
+        the page's documents are loaded."""
         params: dict = {}
         match = match_expression(query.q)
         if query.in_stock_near:
             where = self._near(query.point, query.radius_m, params)
-            where += self._listing_filters(query, params, "")
+            where += self._listing_filters(query, params, "offers.")
             text = ""
             if match:
                 text = ("JOIN listings_fts ON listings_fts.rowid = offers.listing_id "
                         "AND listings_fts MATCH :match")
                 params["match"] = match
             rank = "bm25(listings_fts, 10.0, 1.0)" if match else "0"
-            inner = (f"SELECT offers.listing_id AS id, offers.doc, offers.merchant_id, "  # noqa: S608
+            inner = (f"SELECT offers.listing_id AS id, offers.store_id, offers.merchant_id, "  # noqa: S608
                      f"offers.category_id, offers.kind, offers.price_min, "
-                     f"offers.published_at, {rank} AS rank, {DISTANCE} AS distance, "
-                     f"offers.store_id "
+                     f"offers.published_at, {rank} AS rank, {DISTANCE} AS distance "
                      f"FROM offers {text} WHERE {' AND '.join(where)}")
-            nearest = (f"SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY distance, store_id) "  # noqa: S608
-                       f"AS n FROM ({inner}) WHERE distance <= :radius")
-            base = f"SELECT * FROM ({nearest}) WHERE n = 1"  # noqa: S608
+            nearest = (f"SELECT *, ROW_NUMBER() OVER (PARTITION BY id "  # noqa: S608
+                       f"ORDER BY distance, store_id) AS n FROM ({inner}) "
+                       f"WHERE distance <= :radius")
+            base = (f"SELECT id, store_id, merchant_id, category_id, kind, price_min, "  # noqa: S608
+                    f"published_at, rank, distance FROM ({nearest}) WHERE n = 1")
             orders = LISTING_SORTS | {"distance": "distance ASC, id ASC",
                                       "relevance": "rank ASC, distance ASC, id ASC"}
         else:
             where = self._listing_filters(query, params, "listings.")
-            source = "listings"
-            rank = "0"
+            source, rank = "listings", "0"
             if match:
                 source = "listings JOIN listings_fts ON listings_fts.rowid = listings.id"
                 where.append("listings_fts MATCH :match")
                 params["match"] = match
                 rank = "bm25(listings_fts, 10.0, 1.0)"
             condition = f"WHERE {' AND '.join(where)}" if where else ""
-            base = (f"SELECT listings.id, listings.doc, listings.merchant_id, "  # noqa: S608
+            base = (f"SELECT listings.id, NULL AS store_id, listings.merchant_id, "  # noqa: S608
                     f"listings.category_id, listings.kind, listings.price_min, "
-                    f"listings.published_at, {rank} AS rank FROM {source} {condition}")
+                    f"listings.published_at, {rank} AS rank, NULL AS distance "
+                    f"FROM {source} {condition}")
             relevance = "rank ASC, id ASC" if match else "published_at DESC, id DESC"
             orders = LISTING_SORTS | {"relevance": relevance}
         connection = self._connect()
-        total, low, high = connection.execute(
-            f"SELECT COUNT(*), MIN(price_min), MAX(price_min) FROM ({base})", params).fetchone()  # noqa: S608
-        facets = {}
-        for name in query.facets:
-            column = FACET_COLUMNS.get(name)
-            if column:
-                counts = connection.execute(
-                    f"SELECT {column}, COUNT(*) FROM ({base}) WHERE {column} IS NOT NULL "  # noqa: S608
-                    f"GROUP BY {column}", params).fetchall()
-                facets[name] = {str(value): count for value, count in counts}
-        params.update(limit=query.page_size, offset=(query.page - 1) * query.page_size)
-        rows = connection.execute(
-            f"SELECT * FROM ({base}) ORDER BY {orders[query.sort]} "  # noqa: S608
-            f"LIMIT :limit OFFSET :offset", params).fetchall()
-        hits = []
-        for row in rows:
-            hit = json.loads(row[1])
-            if query.in_stock_near:
-                hit["id"] = hit["listing_id"]
-                hit["distance_m"] = round(row[8])
-            hits.append(hit)
-        price = {"min": low, "max": high} if "price" in query.facets and total else None
-        return Page(hits, total, query.page, query.page_size, facets, price)
+        connection.execute("DROP TABLE IF EXISTS temp.hits")
+        connection.execute(f"CREATE TEMP TABLE hits AS {base}", params)  # noqa: S608
+        try:
+            groups = connection.execute(
+                "SELECT category_id, merchant_id, kind, COUNT(*), MIN(price_min), "
+                "MAX(price_min) FROM temp.hits GROUP BY category_id, merchant_id, kind"
+            ).fetchall()
+            rows = connection.execute(
+                f"SELECT id, store_id, distance FROM temp.hits "  # noqa: S608
+                f"ORDER BY {orders[query.sort]} LIMIT ? OFFSET ?",
+                (query.page_size, (query.page - 1) * query.page_size)).fetchall()
+        finally:
+            connection.execute("DROP TABLE IF EXISTS temp.hits")
+        total = sum(group[3] for group in groups)
+        facets: dict[str, dict[str, int]] = {}
+        for name, position in (("category", 0), ("merchant", 1), ("kind", 2)):
+            if name in query.facets:
+                counts: dict[str, int] = {}
+                for group in groups:
+                    if group[position] is not None:
+                        key = str(group[position])
+                        counts[key] = counts.get(key, 0) + group[3]
+                facets[name] = counts
+        price = ({"min": min(g[4] for g in groups), "max": max(g[5] for g in groups)}
+                 if "price" in query.facets and total else None)
+        return Page(self._documents(rows, query.in_stock_near), total, query.page,
+                    query.page_size, facets, price)
+
+    def _documents(self, rows: list, offers: bool) -> list[dict]:
+        """The page's documents, in the page's order."""
+        if not rows:
+            return []
+        connection = self._connect()
+        if offers:
+            keys = [f"{listing_id}-{store_id}" for listing_id, store_id, _d in rows]
+            found = dict(connection.execute(
+                f"SELECT id, doc FROM offers WHERE id IN ({','.join('?' * len(keys))})",  # noqa: S608
+                keys).fetchall())
+            hits = []
+            for (listing_id, _store_id, distance), key in zip(rows, keys, strict=True):
+                hit = json.loads(found[key])
+                hit["id"], hit["distance_m"] = listing_id, round(distance)
+                hits.append(hit)
+            return hits
+        ids = [row[0] for row in rows]
+        found = dict(connection.execute(
+            f"SELECT id, doc FROM listings WHERE id IN ({','.join('?' * len(ids))})",  # noqa: S608
+            ids).fetchall())
+        return [json.loads(found[i]) for i in ids]
 
     def stores_closed_since(self, now: int) -> list[int]:
         return [row[0] for row in self._connect().execute(

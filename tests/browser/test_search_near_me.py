@@ -97,11 +97,15 @@ def search_server(live_server, meilisearch, tmp_path_factory):
         db.engine.dispose()
 
 
-def test_the_nearest_open_coffee_store_comes_first(new_context, search_server, screenshot_dir):
+def in_the_old_town(new_context, search_server):
+    """A page of a Vietnamese browser that shares its position: the Japanese Bridge."""
     base_url, _app = search_server
-    context = new_context(base_url=base_url, geolocation=OLD_TOWN, permissions=["geolocation"],
-                          locale="vi-VN")
-    page = context.new_page()
+    return new_context(base_url=base_url, geolocation=OLD_TOWN, permissions=["geolocation"],
+                       locale="vi-VN").new_page()
+
+
+def test_the_nearest_open_coffee_store_comes_first(new_context, search_server, screenshot_dir):
+    page = in_the_old_town(new_context, search_server)
     page.goto("/stores/near")
     page.get_by_placeholder("Tên shop hoặc cửa hàng").fill("ca phe")
     page.get_by_label("Đang mở cửa").check()
@@ -123,10 +127,7 @@ def test_the_nearest_open_coffee_store_comes_first(new_context, search_server, s
 
 
 def test_in_stock_near_me_follows_the_typing(new_context, search_server, screenshot_dir):
-    base_url, _app = search_server
-    context = new_context(base_url=base_url, geolocation=OLD_TOWN, permissions=["geolocation"],
-                          locale="vi-VN")
-    page = context.new_page()
+    page = in_the_old_town(new_context, search_server)
     page.goto("/search")
     page.get_by_role("button", name="Dùng vị trí của tôi").click()
     page.wait_for_url("**in_stock_near=1*")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
@@ -76,11 +76,18 @@ def _may_write() -> bool:
 
     Page views that only read (GET/HEAD) begin a deferred transaction: under WAL they run side
     by side instead of queueing for the one write lock. Everything else does take it first:
-    form posts, the API (it records when a token was last used, on GETs too), CLI commands,
-    workers and tests. A GET page must therefore never write."""
+    form posts, the API (it records when a token was last used, on GETs too) except the
+    blueprints that declare themselves read-only (public search: without this its requests
+    queued for the write lock, and a few waited seconds under load), CLI commands, workers and
+    tests. A GET page must therefore never write."""
     if not has_request_context():
         return True
-    return request.method not in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/")
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        return True
+    if request.path.startswith("/api/"):
+        blueprint = current_app.blueprints.get(request.blueprint or "")
+        return not getattr(blueprint, "read_only", False)
+    return False
 
 
 M = TypeVar("M")

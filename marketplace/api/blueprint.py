@@ -42,8 +42,12 @@ token_guessing_limit = limiter.shared_limit(_token_rate_limit, scope="api-token"
 class ApiBlueprint(Blueprint):
     """A flask-smorest blueprint for /api/v1: CSRF-exempt (no cookies are involved)."""
 
-    def __init__(self, *args, token_authenticated: bool = True, **kwargs) -> None:
+    def __init__(self, *args, token_authenticated: bool = True, read_only: bool = False,
+                 **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Nothing under this blueprint writes (no token to record, GETs only): its
+        # transactions need not take SQLite's write lock (database._may_write).
+        self.read_only = read_only
         # Clients send a bearer token, never a session cookie, so there is no CSRF to forge.
         csrf.exempt(self)
         if token_authenticated:

@@ -43,7 +43,7 @@ class SearchBlueprint(ApiBlueprint):
 
 
 blp = SearchBlueprint("search", __name__, url_prefix="/api/v1/search",
-                      token_authenticated=False,
+                      token_authenticated=False, read_only=True,
                       description="Nearby stores, listings (\"in stock near me\") and a "
                                   "listing's stock at nearby stores. No token needed.")
 
@@ -62,7 +62,7 @@ def _envelope(page: Page, **extra) -> dict:
 class StoreSearch(MethodView):
     @blp.arguments(StoreSearchArgs, location="query")
     @blp.response(200, StoreSearchPageSchema)
-    @blp.problems(400)
+    @blp.problems(400, 503)
     def get(self, args):
         """Stores within a radius of a position (or of a district), nearest first, with open
         now or the next opening; filter by category, merchant, open now, pickup"""
@@ -74,7 +74,7 @@ class StoreSearch(MethodView):
 class ListingSearch(MethodView):
     @blp.arguments(ListingSearchArgs, location="query")
     @blp.response(200, ListingSearchPageSchema)
-    @blp.problems(400)
+    @blp.problems(400, 503)
     def get(self, args):
         """Listings matching a text as you type (accents optional), with facets; with
         `in_stock_near`, only what a store within the radius has, each hit naming the

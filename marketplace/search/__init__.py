@@ -21,9 +21,11 @@ log = logging.getLogger(__name__)
 def make_backend(config) -> SearchBackend:
     if config.get("MEILISEARCH_URL"):
         from .meili_backend import MeiliBackend
+        from .nearby import stores_within
 
         return MeiliBackend(config["MEILISEARCH_URL"], config.get("MEILISEARCH_KEY"),
-                            prefix=config["MEILISEARCH_INDEX_PREFIX"])
+                            prefix=config["MEILISEARCH_INDEX_PREFIX"],
+                            stores_within=stores_within)
     from .sqlite_backend import SqliteBackend
 
     return SqliteBackend(config["SEARCH_SQLITE_PATH"])

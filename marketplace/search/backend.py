@@ -1,9 +1,10 @@
 """The one interface every search engine implements (a contract test suite runs each).
 
-A backend stores three kinds of documents (``documents.py``) and answers two questions:
-nearby stores, and listings (optionally "in stock at a store near me", answered from the
-offer documents with one hit per listing, its nearest store). Writes are idempotent upserts
-and deletes by id, so the outbox may deliver a change twice.
+A backend stores the documents of ``documents.py`` (stores, listings with the stores that
+have them, and offers, which a backend may ignore) and answers two questions: nearby
+stores, and listings (optionally "in stock at a store near me": one hit per listing, at its
+nearest store that has it). Writes are idempotent upserts and deletes by id, so the outbox
+may deliver a change twice.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ class SearchBackend(ABC):
     @abstractmethod
     def search_listings(self, query: ListingQuery) -> Page:
         """Listings matching the text and filters, with facet counts. With ``in_stock_near``
-        the hits are offers, one per listing: the nearest store that has it."""
+        each hit also names the nearest store within the radius that has it (``store_id``,
+        ``store_name``, ``store_slug``, ``available``, ``distance_m``)."""
 
     @abstractmethod
     def stores_closed_since(self, now: int) -> list[int]:

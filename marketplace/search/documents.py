@@ -5,11 +5,12 @@ Three kinds, one index (or table) each:
 * **store** — one per active store of an approved merchant: where it is, what its shop sells
   (category ids), whether it offers pickup, and its current-or-next opening window as two
   epoch seconds (``open_from``/``open_until``), so "open now" is a plain range filter.
-* **listing** — one per published listing of an approved merchant: text, facets, prices.
-* **offer** — one per (listing, store) where the listing can be had at that store right now
-  (a product with an active variant available there; a service or voucher at every store).
-  It carries the store's position, so "in stock near me" is one geo query; docs/search.md
-  explains why this shape won and what it costs.
+* **listing** — one per published listing of an approved merchant: text, facets, prices, and
+  ``stock``: the stores where it can be had right now (a product with an active variant
+  available there; a service or voucher at every store). Meilisearch answers "in stock near
+  me" from these; docs/search.md explains why, with the measurements.
+* **offer** — one per (listing, store) of that ``stock``, with the store's position: the
+  embedded backend's shape for the same question (one geo query in SQLite).
 
 Builders take ids and return the documents that should exist plus the ids that should not,
 so a caller never needs to know whether something was edited, hidden or deleted.
@@ -36,6 +37,9 @@ from ..stores.models import Store
 from .folding import fold
 
 CHUNK = 500
+# Listing fields that say where it is in stock: what Meilisearch's "in stock near me" reads.
+# The embedded backend has the offers for that and does not keep them.
+STOCK_FIELDS = ("stock", "stock_store_ids")
 DESCRIPTION_CHARS = 600
 # A store open around the clock has no closing time; a year ahead stands for "not soon".
 ALWAYS_OPEN = timedelta(days=366)
@@ -132,7 +136,9 @@ def _listing_text(listing: Listing) -> dict:
     }
 
 
-def listing_document(listing: Listing, stores_with_stock: int) -> dict:
+def listing_document(listing: Listing, stock: list[dict]) -> dict:
+    """``stock`` lists the stores where the listing can be had now: ``{store_id, store_name,
+    store_slug, available}`` (``available`` is ``None`` for a service or voucher)."""
     prices = listing.price_range or (0, 0)
     image = listing.images[0].path if listing.images else None
     category = listing.category
@@ -145,7 +151,11 @@ def listing_document(listing: Listing, stores_with_stock: int) -> dict:
         "currency": listing.currency, "price_min": prices[0], "price_max": prices[1],
         "image": image, "description": description,
         "published_at": int(listing.published_at.timestamp()) if listing.published_at else 0,
-        "stores_with_stock": stores_with_stock,
+        "stores_with_stock": len(stock),
+        # Where it can be had, on the listing itself: Meilisearch answers "in stock near me"
+        # from these (docs/search.md: why not from documents with a position each).
+        "stock_store_ids": [entry["store_id"] for entry in stock],
+        "stock": stock,
         "folded": fold(" ".join([text["title"], *text["tags"], *text["category_names"],
                                  text["merchant_name"]])),
         "folded_body": fold(description),
@@ -177,7 +187,8 @@ def _available(variant_ids: list[int]) -> dict[tuple[int, int], int]:
 def _active_stores(merchant_ids: Iterable[int]) -> dict[int, list[Store]]:
     stores: dict[int, list[Store]] = defaultdict(list)
     for store in db.session.scalars(sa.select(Store).where(
-            Store.merchant_id.in_(list(merchant_ids)), Store.is_active.is_(True))):
+            Store.merchant_id.in_(list(merchant_ids)), Store.is_active.is_(True))
+            .order_by(Store.id)):
         stores[store.merchant_id].append(store)
     return stores
 
@@ -236,18 +247,21 @@ def build_listings(ids: Iterable[int]) -> Batch:
                     quantity = available.get((variant.id, store.id))
                     if quantity:
                         by_store[store.id][variant.id] = quantity
-            document = listing_document(listing, len(by_store))
-            batch.listings.append(document)
-            kept = set()
+            offered: list[tuple[Store, dict[int, int] | None]] = []
             for store in stores.get(listing.merchant_id, []):
                 if listing.kind != ListingKind.PRODUCT:
                     if listing.active_variants:
-                        batch.offers.append(offer_document(listing, store, document, None))
-                        kept.add(store.id)
+                        offered.append((store, None))
                 elif store.id in by_store:
-                    batch.offers.append(offer_document(listing, store, document,
-                                                       by_store[store.id]))
-                    kept.add(store.id)
+                    offered.append((store, by_store[store.id]))
+            document = listing_document(listing, [
+                {"store_id": store.id, "store_name": store.name, "store_slug": store.slug,
+                 "available": sum(variants.values()) if variants is not None else None}
+                for store, variants in offered])
+            batch.listings.append(document)
+            batch.offers += [offer_document(listing, store, document, variants)
+                             for store, variants in offered]
+            kept = {store.id for store, _variants in offered}
             batch.gone_offers |= {offer_id(listing.id, s)
                                   for s in every_store.get(listing.merchant_id, [])
                                   if s not in kept}

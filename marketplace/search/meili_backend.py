@@ -1,6 +1,9 @@
 """The Meilisearch backend (production), through the official client.
 
-Three indexes under a prefix: ``<prefix>stores``, ``<prefix>listings``, ``<prefix>offers``.
+Two indexes under a prefix: ``<prefix>stores`` and ``<prefix>listings``. Only stores carry a
+position: each listing carries the stores where it can be had now (``stock``), and "in stock
+near me" filters on the ids of the stores around the searcher (docs/search.md says why: an
+index of listing-store pairs, each with a position, made every stock change take seconds).
 Their settings are declared here and applied by ``setup()`` at start-up and by
 ``marketplace search setup``: Meilisearch compares and keeps them, so applying them again
 changes nothing. Filterable and sortable attributes are set before any document is added
@@ -10,23 +13,36 @@ Filters are built only from integers, numbers and allow-listed words that ``quer
 resolved; free text goes to Meilisearch as the query ``q``.
 
 A write waits until Meilisearch has processed it and raises if it failed, so the outbox
-retries it; a down server makes the outbox keep the work, never a request fail.
+retries it; a down server makes the outbox keep the work, never a checkout fail.
+
+Searches do not go through the client: it shares one headers mapping between threads and
+changes it on every call, and each call builds a ``requests`` session (about 1.3 ms of a
+request's CPU, measured). They are one ``http.client`` POST each, on a new connection: on a
+kept-alive one every answer waited ~40 ms for a delayed ACK (47 ms against 5 ms). A down
+server is a 503 ``search_unavailable``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import http.client
+import json
+import urllib.parse
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import meilisearch
 from meilisearch.errors import MeilisearchError
 
 from .backend import SearchBackend
-from .documents import Batch
+from .documents import STOCK_FIELDS, Batch
 from .folding import WORD
-from .query import ListingQuery, Page, StoreQuery
+from .query import ListingQuery, Page, Point, SearchUnavailable, StoreQuery
+
+#: ``(point, radius in metres) → [(store id, metres)]``, nearest first.
+StoresWithin = Callable[[Point, int], list[tuple[int, float]]]
 
 TASK_TIMEOUT_MS = 120_000
+MAX_HITS = 100_000
 # Relevance first unless the searcher chose an order; "sort" then decides before the
 # finer text rules, so "price, low to high" is strictly by price among the matches.
 RANKING = ["words", "sort", "typo", "proximity", "attribute", "exactness"]
@@ -41,25 +57,27 @@ SETTINGS: dict[str, dict[str, Any]] = {
         "sortableAttributes": ["_geo", "name"],
         "rankingRules": RANKING, "typoTolerance": TYPOS,
         "displayedAttributes": ["*"],
+        # Nobody searches inside facet values; not building that structure makes writes cheaper.
+        "facetSearch": False,
+        "pagination": {"maxTotalHits": MAX_HITS},
     },
     "listings": {
         "searchableAttributes": [*LISTING_TEXT, "description"],
-        "filterableAttributes": ["id", "merchant_id", "category_id", "kind", "price_min"],
+        "filterableAttributes": ["id", "merchant_id", "category_id", "kind", "price_min",
+                                 "stock_store_ids"],
         "sortableAttributes": ["price_min", "published_at"],
         "rankingRules": RANKING, "typoTolerance": TYPOS,
         "faceting": {"maxValuesPerFacet": 200},
-        "pagination": {"maxTotalHits": 100_000},
-    },
-    "offers": {
-        "searchableAttributes": LISTING_TEXT,
-        "filterableAttributes": ["_geo", "id", "listing_id", "store_id", "merchant_id",
-                                 "category_id", "kind", "price_min"],
-        "sortableAttributes": ["_geo", "price_min", "published_at"],
-        "rankingRules": RANKING, "typoTolerance": TYPOS,
-        "faceting": {"maxValuesPerFacet": 200},
-        "pagination": {"maxTotalHits": 100_000},
+        "facetSearch": False,
+        "pagination": {"maxTotalHits": MAX_HITS},
     },
 }
+# Indexes of earlier versions, deleted by ``setup``.
+RETIRED = ("offers",)
+# "Nearest first" in stock: how many of the nearest stores to try before all of them.
+PREFIXES = (16, 64, 256, 1024, 4096)
+# What a candidate of the nearest-first ordering needs, before its page is loaded whole.
+RANKING_FIELDS = ["id", "stock"]
 FACET_ATTRIBUTES = {"category": "category_id", "merchant": "merchant_id", "kind": "kind"}
 SORTS = {"price_asc": ["price_min:asc"], "price_desc": ["price_min:desc"],
          "newest": ["published_at:desc"]}
@@ -86,12 +104,52 @@ class MeiliBackend(SearchBackend):
     typo_tolerant = True
 
     def __init__(self, url: str, key: str | None = None, prefix: str = "marketplace_",
-                 timeout: float = 10) -> None:
+                 timeout: float = 10, stores_within: StoresWithin | None = None) -> None:
         self.client = meilisearch.Client(url, key, timeout=timeout)
+        self.timeout = timeout
+        parts = urllib.parse.urlsplit(url)
+        self._connection = (http.client.HTTPSConnection if parts.scheme == "https"
+                            else http.client.HTTPConnection)
+        self._netloc, self._base = parts.netloc, parts.path.rstrip("/")
         self.prefix = prefix
+        # The app passes the database's answer (nearby.py); alone, the store index answers.
+        self.stores_within = stores_within or self._stores_within_from_index
+        self._headers = {"Content-Type": "application/json"} | (
+            {"Authorization": f"Bearer {key}"} if key else {})
 
     def uid(self, kind: str) -> str:
         return f"{self.prefix}{kind}"
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+        connection = self._connection(self._netloc, timeout=self.timeout)
+        try:
+            connection.request(method, f"{self._base}/{path}", headers=self._headers,
+                               body=json.dumps(body).encode() if body is not None else None)
+            answer = connection.getresponse()
+            return answer.status, answer.read()
+        except (OSError, http.client.HTTPException) as exc:
+            raise SearchUnavailable() from exc
+        finally:
+            connection.close()
+
+    def _post(self, path: str, body: dict) -> dict:
+        status, data = self._request("POST", path, body)
+        if status >= 500 or status in (401, 403, 404):
+            # Down, or not set up (wrong key, no index yet): the searcher can only wait.
+            raise SearchUnavailable()
+        if status != 200:  # a 400 is our bug: the filters are built from checked ids
+            raise RuntimeError(f"Meilisearch answered {status}: {data[:500]!r}")
+        return json.loads(data)
+
+    def _search(self, kind: str, q: str, params: dict) -> dict:
+        return self._post(f"indexes/{self.uid(kind)}/search", {"q": q, **params})
+
+    def _multi(self, searches: list[dict]) -> list[dict]:
+        return self._post("multi-search", {"queries": searches})["results"]
+
+    # -- set-up ---------------------------------------------------------------------------
 
     def _wait(self, task) -> None:
         done = self.client.wait_for_task(task.task_uid, timeout_in_ms=TASK_TIMEOUT_MS,
@@ -109,30 +167,22 @@ class MeiliBackend(SearchBackend):
     def setup(self) -> None:
         for kind, settings in SETTINGS.items():
             self._ensure(self.uid(kind), settings)
+        self._drop(self.prefix, RETIRED)
 
     # -- writes --------------------------------------------------------------------------
 
     def _write(self, prefix: str, batch: Batch) -> list:
+        # Offers are the embedded backend's; here a listing's stock travels on the listing.
         tasks = []
-        for kind, documents in (("stores", batch.stores), ("listings", batch.listings),
-                                ("offers", batch.offers)):
+        for kind, documents in (("stores", batch.stores), ("listings", batch.listings)):
             if documents:
                 tasks.append(self.client.index(prefix + kind).add_documents(
                     [_slim(d) for d in documents], primary_key="id"))
-        for kind, ids in (("stores", batch.gone_stores), ("listings", batch.gone_listings),
-                          ("offers", batch.gone_offers)):
+        for kind, ids in (("stores", batch.gone_stores), ("listings", batch.gone_listings)):
             if ids:
                 tasks.append(self.client.index(prefix + kind).delete_documents(
-                    filter=f"id IN [{', '.join(self._id(i) for i in sorted(ids))}]"))
+                    filter=f"id IN [{', '.join(str(int(i)) for i in sorted(ids))}]"))
         return tasks
-
-    @staticmethod
-    def _id(value) -> str:
-        # Our own ids: integers, or "<listing>-<store>" made of integers.
-        if isinstance(value, int):
-            return str(value)
-        listing, store = str(value).split("-")
-        return f'"{int(listing)}-{int(store)}"'
 
     def apply(self, batch: Batch) -> None:
         for task in self._write(self.prefix, batch):
@@ -150,22 +200,23 @@ class MeiliBackend(SearchBackend):
         written, tasks = 0, []
         for batch in batches:
             tasks += self._write(building, batch)
-            written += len(batch.stores) + len(batch.listings) + len(batch.offers)
+            written += len(batch.stores) + len(batch.listings)
         for task in tasks:
             self._wait(task)
         self._wait(self.client.swap_indexes([
             {"indexes": [self.uid(kind), building + kind]} for kind in SETTINGS]))
         self._drop(building)  # the old data, swapped under the rebuild's names
+        self._drop(self.prefix, RETIRED)
         return written
 
     def clear(self) -> None:
         for kind in SETTINGS:
             self._wait(self.client.index(self.uid(kind)).delete_all_documents())
 
-    def _drop(self, prefix: str) -> None:
+    def _drop(self, prefix: str, kinds: Iterable[str] = (*SETTINGS, *RETIRED)) -> None:
         listed = self.client.get_raw_indexes({"limit": 1000})["results"]
         existing = {index["uid"] for index in listed}
-        for kind in SETTINGS:
+        for kind in kinds:
             if prefix + kind in existing:
                 self._wait(self.client.index(prefix + kind).delete())
 
@@ -173,7 +224,7 @@ class MeiliBackend(SearchBackend):
         """Delete the indexes themselves (tests)."""
         self._drop(self.prefix)
 
-    # -- reads ---------------------------------------------------------------------------
+    # -- stores --------------------------------------------------------------------------
 
     def search_stores(self, query: StoreQuery) -> Page:
         filters = [f"_geoRadius({_geo(query.point)}, {int(query.radius_m)})"]
@@ -188,11 +239,18 @@ class MeiliBackend(SearchBackend):
                            f"open_until > {int(query.open_at)}")
         sort = ([f"_geoPoint({_geo(query.point)}):asc"] if query.sort == "distance"
                 else ["name:asc", f"_geoPoint({_geo(query.point)}):asc"])
-        found = self.client.index(self.uid("stores")).search(_text(query.q), {
+        found = self._search("stores", _text(query.q), {
             "filter": filters, "sort": sort, "page": query.page,
             "hitsPerPage": query.page_size, "matchingStrategy": "all"})
         hits = [self._with_distance(hit) for hit in found["hits"]]
         return Page(hits, found["totalHits"], query.page, query.page_size)
+
+    def _stores_within_from_index(self, point: Point, radius_m: int) -> list[tuple[int, float]]:
+        found = self._search("stores", "", {
+            "filter": [f"_geoRadius({_geo(point)}, {int(radius_m)})"],
+            "sort": [f"_geoPoint({_geo(point)}):asc", "name:asc"],
+            "attributesToRetrieve": ["id", "_geo"], "limit": MAX_HITS})
+        return [(hit["id"], hit["_geoDistance"]) for hit in found["hits"]]
 
     @staticmethod
     def _with_distance(hit: dict) -> dict:
@@ -200,6 +258,8 @@ class MeiliBackend(SearchBackend):
         if distance is not None:
             hit["distance_m"] = round(distance)
         return hit
+
+    # -- listings ------------------------------------------------------------------------
 
     def search_listings(self, query: ListingQuery) -> Page:
         filters = []
@@ -213,39 +273,117 @@ class MeiliBackend(SearchBackend):
             filters.append(f"price_min >= {int(query.price_min)}")
         if query.price_max is not None:
             filters.append(f"price_min <= {int(query.price_max)}")
-        params: dict[str, Any] = {"page": query.page, "hitsPerPage": query.page_size,
-                                  "matchingStrategy": "all", "filter": filters}
         facets = [FACET_ATTRIBUTES[f] for f in query.facets if f in FACET_ATTRIBUTES]
         if "price" in query.facets:
             facets.append("price_min")
+        text = _text(query.q)
+        if query.in_stock_near:
+            return self._in_stock(query, text, filters, facets)
+        params: dict[str, Any] = {"page": query.page, "hitsPerPage": query.page_size,
+                                  "matchingStrategy": "all", "filter": filters}
         if facets:
             params["facets"] = facets
-        if query.in_stock_near:
-            index = self.uid("offers")
-            filters.insert(0, f"_geoRadius({_geo(query.point)}, {int(query.radius_m)})")
-            params["distinct"] = "listing_id"
-            nearest = f"_geoPoint({_geo(query.point)}):asc"
-            params["sort"] = SORTS.get(query.sort, []) + [nearest]
-        else:
-            index = self.uid("listings")
-            if query.sort in SORTS:
-                params["sort"] = SORTS[query.sort]
-            elif not _text(query.q):
-                params["sort"] = SORTS["newest"]
-        found = self.client.index(index).search(_text(query.q), params)
+        if query.sort in SORTS:
+            params["sort"] = SORTS[query.sort]
+        elif not text:
+            params["sort"] = SORTS["newest"]
+        found = self._search("listings", text, params)
+        hits = [{k: v for k, v in hit.items() if k not in STOCK_FIELDS} for hit in found["hits"]]
+        return self._page(query, found, hits)
+
+    @staticmethod
+    def _page(query: ListingQuery, found: dict, hits: list[dict]) -> Page:
         distribution = found.get("facetDistribution") or {}
         facet_counts = {name: dict(distribution.get(attribute, {}))
                         for name, attribute in FACET_ATTRIBUTES.items() if name in query.facets}
         stats = (found.get("facetStats") or {}).get("price_min")
         price = ({"min": int(stats["min"]), "max": int(stats["max"])}
                  if stats and "price" in query.facets and found["totalHits"] else None)
-        hits = []
-        for hit in found["hits"]:
-            hit = self._with_distance(hit)
-            if query.in_stock_near:
-                hit["id"] = hit["listing_id"]
-            hits.append(hit)
         return Page(hits, found["totalHits"], query.page, query.page_size, facet_counts, price)
+
+    def _in_stock(self, query: ListingQuery, text: str, filters: list[str],
+                  facets: list[str]) -> Page:
+        """Listings with stock at one of the stores within the radius, each hit at its nearest
+        such store. Totals and facets count listings, since each listing is one document.
+
+        Nearest first (``sort=distance``, or no words to rank by) is done here, exactly: a
+        listing's distance is that of the nearest store in its ``stock``. Only the listings of
+        the nearest ``n`` stores are ranked, for the smallest ``n`` that fills the page: any
+        listing outside them is no nearer than the ``n``-th store, so none can come first."""
+        near = self.stores_within(query.point, int(query.radius_m))
+        if not near:
+            return Page([], 0, query.page, query.page_size,
+                        {name: {} for name in FACET_ATTRIBUTES if name in query.facets})
+        distance = dict(near)
+        ordered = [store_id for store_id, _metres in near]
+
+        def search(stores: list[int], **params) -> dict:
+            where = [*filters, f"stock_store_ids IN [{', '.join(map(str, stores))}]"]
+            return {"indexUid": self.uid("listings"), "q": text, "filter": where,
+                    "matchingStrategy": "all"} | params
+
+        if query.sort not in SORTS and (query.sort == "distance" or not text):
+            need = query.page * query.page_size
+            cuts = [self._cut(near, n) for n in PREFIXES if n < len(near)]
+            counts = self._multi(
+                [search(ordered, page=1, hitsPerPage=0, **({"facets": facets} if facets else {}))]
+                + [search(ordered[:n], page=1, hitsPerPage=0) for n in cuts])
+            found, chosen, within = counts[0], ordered, counts[0]["totalHits"]
+            for n, counted in zip(cuts, counts[1:], strict=True):
+                if counted["totalHits"] >= need:
+                    chosen, within = ordered[:n], counted["totalHits"]
+                    break
+            offset = (query.page - 1) * query.page_size
+            hits: list[dict] = []
+            if offset < found["totalHits"]:
+                candidates = self._multi([search(
+                    chosen, limit=min(within, MAX_HITS), attributesToRetrieve=RANKING_FIELDS)])
+                ranked = sorted(candidates[0]["hits"], key=lambda hit: (
+                    self._nearest(hit, distance)[1], hit["id"]))
+                page_ids = [hit["id"] for hit in ranked[offset:offset + query.page_size]]
+                if page_ids:
+                    loaded = self._multi([{
+                        "indexUid": self.uid("listings"), "q": "", "limit": len(page_ids),
+                        "filter": f"id IN [{', '.join(map(str, page_ids))}]"}])[0]["hits"]
+                    by_id = {hit["id"]: hit for hit in loaded}
+                    hits = [by_id[i] for i in page_ids if i in by_id]
+        else:
+            params: dict[str, Any] = {"page": query.page, "hitsPerPage": query.page_size}
+            if facets:
+                params["facets"] = facets
+            if query.sort in SORTS:
+                params["sort"] = SORTS[query.sort]
+            found = self._multi([search(ordered, **params)])[0]
+            hits = found["hits"]
+        return self._page(query, found, [self._at_nearest(hit, distance) for hit in hits])
+
+    @staticmethod
+    def _cut(near: list[tuple[int, float]], n: int) -> int:
+        """``n``, or more when the stores after the ``n``-th are exactly as far."""
+        while n < len(near) and near[n][1] == near[n - 1][1]:
+            n += 1
+        return n
+
+    @staticmethod
+    def _nearest(hit: dict, distance: dict[int, float]) -> tuple[dict | None, float]:
+        """The hit's nearest store among those within the radius, and how far it is."""
+        reachable = [(distance[entry["store_id"]], entry["store_id"], entry)
+                     for entry in hit.get("stock") or () if entry["store_id"] in distance]
+        if not reachable:
+            return None, float("inf")
+        metres, _store_id, entry = min(reachable, key=lambda found: found[:2])
+        return entry, metres
+
+    def _at_nearest(self, hit: dict, distance: dict[int, float]) -> dict:
+        entry, metres = self._nearest(hit, distance)
+        hit = {k: v for k, v in hit.items() if k not in STOCK_FIELDS}
+        if entry is not None:
+            hit.update(store_id=entry["store_id"], store_name=entry["store_name"],
+                       store_slug=entry["store_slug"], available=entry["available"],
+                       distance_m=round(metres))
+        return hit
+
+    # -- upkeep --------------------------------------------------------------------------
 
     def stores_closed_since(self, now: int) -> list[int]:
         found = self.client.index(self.uid("stores")).get_documents({
@@ -255,8 +393,10 @@ class MeiliBackend(SearchBackend):
 
     def health(self) -> dict:
         try:
-            self.client.health()
-            stats = self.client.get_all_stats()
+            status, data = self._request("GET", "stats")
+            if status != 200:
+                raise SearchUnavailable()
+            stats = json.loads(data)
         except Exception as exc:  # report, never raise: /healthz must answer
             return {"status": "down", "backend": self.name, "error": type(exc).__name__}
         indexes = stats.get("indexes", {})

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 
-from ..errors import ValidationError
+from ..errors import MarketplaceError, ValidationError
 
 MAX_QUERY_CHARS = 200
 MAX_RADIUS_M = 100_000  # 100 km: beyond that "near me" means nothing and costs a lot
@@ -38,6 +38,14 @@ class BadSearchQuery(ValidationError):
     status = 400
     code = "bad_search_query"
     title = _l("This search cannot be done as asked.")
+
+
+class SearchUnavailable(MarketplaceError):
+    """The search engine cannot answer now (down, overloaded); the shop still sells."""
+
+    status = 503
+    code = "search_unavailable"
+    title = _l("Search is unavailable for a moment. Please try again shortly.")
 
 
 def _text(**kwargs) -> fields.String:

@@ -209,21 +209,21 @@ def facet_values(page: Page) -> dict[str, list[dict]]:
     found: dict[str, list[dict]] = {}
     category_ids = [int(v) for v in page.facets.get("category", {})]
     merchant_ids = [int(v) for v in page.facets.get("merchant", {})]
-    categories = {c.id: c for c in db.session.scalars(
+    # Only the columns a facet shows: up to 200 shops per page of results.
+    categories = {category.id: (category.slug, category.name) for category in db.session.scalars(
         sa.select(Category).where(Category.id.in_(category_ids)))} if category_ids else {}
-    merchants = {m.id: m for m in db.session.scalars(
-        sa.select(Merchant).where(Merchant.id.in_(merchant_ids)))} if merchant_ids else {}
+    merchants = {row.id: (row.slug, row.name) for row in db.session.execute(
+        sa.select(Merchant.id, Merchant.slug, Merchant.name)
+        .where(Merchant.id.in_(merchant_ids)))} if merchant_ids else {}
+    known = {"category": categories, "merchant": merchants}
     for name, counts in page.facets.items():
         values = []
         for raw, count in counts.items():
-            if name == "category" and int(raw) in categories:
-                category = categories[int(raw)]
-                values.append({"value": category.slug, "label": category.name, "count": count})
-            elif name == "merchant" and int(raw) in merchants:
-                merchant = merchants[int(raw)]
-                values.append({"value": merchant.slug, "label": merchant.name, "count": count})
-            elif name == "kind":
+            if name == "kind":
                 values.append({"value": raw, "label": str(KIND_LABELS.get(raw, raw)),
                                "count": count})
+            elif int(raw) in known.get(name, {}):
+                slug, label = known[name][int(raw)]
+                values.append({"value": slug, "label": label, "count": count})
         found[name] = sorted(values, key=lambda v: (-v["count"], v["label"]))
     return found

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .backend import SearchBackend
-from .documents import Batch
+from .documents import STOCK_FIELDS, Batch
 from .folding import words
 from .geo import EARTH_RADIUS_M, bounding_box
 from .query import ListingQuery, Page, StoreQuery
@@ -125,7 +125,9 @@ class SqliteBackend(SearchBackend):
             connection.execute(
                 "INSERT OR REPLACE INTO listings VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (doc["id"], doc["merchant_id"], doc["category_id"], doc["kind"],
-                 doc["price_min"], doc["published_at"], json.dumps(doc, ensure_ascii=False)))
+                 doc["price_min"], doc["published_at"], json.dumps(
+                     {k: v for k, v in doc.items() if k not in STOCK_FIELDS},
+                     ensure_ascii=False)))
             connection.execute("DELETE FROM listings_fts WHERE rowid = ?", (doc["id"],))
             connection.execute("INSERT INTO listings_fts (rowid, title, body) VALUES (?, ?, ?)",
                                (doc["id"], doc["folded"], doc["folded_body"]))

@@ -49,6 +49,8 @@ class Store(TimestampMixin, db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("merchant_id", "slug"),
+        # "Which stores are within 5 km": a bounding box on the position, then haversine.
+        sa.Index("ix_stores_position", "latitude", "longitude"),
         sa.CheckConstraint("latitude >= -90 AND latitude <= 90", name="latitude_range"),
         sa.CheckConstraint("longitude >= -180 AND longitude <= 180", name="longitude_range"),
         sa.CheckConstraint("pickup_lead_minutes >= 0", name="pickup_lead"),

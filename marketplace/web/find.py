@@ -19,6 +19,7 @@ from ..search.query import (
     LISTING_SORTS,
     BadSearchQuery,
     ListingSearchArgs,
+    SearchUnavailable,
     StoreSearchArgs,
     load_args,
 )
@@ -51,11 +52,12 @@ def _helpers(state) -> None:
 
 
 def _searched(search, schema, args):
-    """(query args, page, error): the error of a search that cannot be done, else None."""
+    """(query args, page, error): the error of a search that cannot be done (or not now: the
+    engine is down), else None. The page still renders, with the form and the message."""
     try:
         loaded = load_args(schema, args)
         return loaded, search(loaded)[1], None
-    except BadSearchQuery as exc:
+    except (BadSearchQuery, SearchUnavailable) as exc:
         return {}, None, exc
 
 
@@ -68,7 +70,7 @@ def search():
         template, args=args, page=page, error=error, raw=request.args,
         facets=service.facet_values(page) if page else {}, sorts=LISTING_SORTS,
         categories=categories(), kinds=list(ListingKind))
-    return body, 400 if error else 200
+    return body, error.status if error else 200
 
 
 @bp.get("/stores/near")
@@ -78,4 +80,4 @@ def stores_near():
                          if asked else ({}, None, None))
     body = render_storefront("storefront/stores_near.html", args=args, page=page, error=error,
                              raw=request.args, categories=categories())
-    return body, 400 if error else 200
+    return body, error.status if error else 200

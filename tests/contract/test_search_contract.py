@@ -13,7 +13,7 @@ import pytest
 from marketplace.search.documents import Batch, offer_id
 from marketplace.search.geo import haversine_m
 from marketplace.search.query import ListingQuery, Point, StoreQuery
-from tests.support.search_docs import listing_doc, offer_doc, store_doc
+from tests.support.search_docs import listing_doc, offer_doc, stocked, store_doc
 
 SAIGON = Point(10.7769, 106.7009)  # Nhà hát Thành phố
 VIETNAMESE = [
@@ -232,9 +232,11 @@ def test_in_stock_near_gives_each_listing_once_at_its_nearest_store(backend):
     coffee = listing_doc(1, "Cà phê sữa đá", price=29_000)
     phone = listing_doc(2, "Điện thoại Samsung", price=5_000_000, category_id=4)
     tea = listing_doc(3, "Trà đào", price=35_000)
-    offers = [offer_doc(coffee, near, 2), offer_doc(coffee, far, 40), offer_doc(phone, far, 1),
+    coffee_far = offer_doc(coffee, far, 40)
+    offers = [offer_doc(coffee, near, 2), coffee_far, offer_doc(phone, far, 1),
               offer_doc(tea, out, 9)]
-    backend.apply(Batch(stores=[near, far, out], listings=[coffee, phone, tea], offers=offers))
+    backend.apply(Batch(stores=[near, far, out], offers=offers, listings=[
+        stocked(coffee, *offers[:2]), stocked(phone, offers[2]), stocked(tea, offers[3])]))
     page = listings(backend, point=SAIGON, radius_m=3000, in_stock_near=True, sort="distance")
     assert ids(page) == [1, 2] and page.total == 2
     assert [(h["store_id"], h["available"]) for h in page.hits] == [(1, 2), (2, 1)]
@@ -248,7 +250,36 @@ def test_in_stock_near_gives_each_listing_once_at_its_nearest_store(backend):
     assert ids(listings(backend, point=SAIGON, radius_m=10_000, in_stock_near=True,
                         category_id=4)) == [2]
     # The near store sells out: the coffee's nearest store becomes the far one.
-    backend.apply(Batch(gone_offers={offer_id(1, 1)}))
+    backend.apply(Batch(listings=[stocked(coffee, coffee_far)], gone_offers={offer_id(1, 1)}))
     again = listings(backend, point=SAIGON, radius_m=3000, in_stock_near=True, sort="distance")
     assert [(h["id"], h["store_id"]) for h in again.hits] == [(1, 2), (2, 2)]
     assert listings(backend, point=SAIGON, radius_m=100, in_stock_near=True).total == 0
+
+
+def test_in_stock_nearest_first_pages_through_every_listing_once(backend):
+    """Many stores and listings, so that "nearest first" has to look past the nearest few
+    stores for later pages: every page in order, nothing twice, nothing missed."""
+    rng = random.Random(7)
+    stores_ = [store_doc(i, *north_of(SAIGON, 40 * i + rng.random() * 10)) for i in range(1, 90)]
+    stores_ += [store_doc(90, *north_of(SAIGON, 40 * 89 + 5))]  # as far as store 89, nearly
+    docs, offers = [], []
+    for n in range(1, 121):
+        listing = listing_doc(n, f"Trà sữa {n}", price=1_000 * n)
+        mine = [offer_doc(listing, s, rng.choice([1, 2, 9])) for s in rng.sample(stores_, 3)]
+        docs.append(stocked(listing, *mine))
+        offers += mine
+    backend.apply(Batch(stores=stores_, listings=docs, offers=offers))
+    where = {s["id"]: haversine_m(SAIGON.lat, SAIGON.lng, s["_geo"]["lat"], s["_geo"]["lng"])
+             for s in stores_}
+    inside = {d["id"]: min(where[e["store_id"]] for e in d["stock"] if where[e["store_id"]] <= 3000)
+              for d in docs if any(where[e["store_id"]] <= 3000 for e in d["stock"])}
+    expected = sorted(inside, key=lambda i: (inside[i], i))
+    seen, shown = [], []
+    for number in range(1, 5):
+        page = listings(backend, point=SAIGON, radius_m=3000, in_stock_near=True,
+                        sort="distance", page=number, page_size=30, facets=("kind",))
+        assert page.total == len(inside) and page.facets["kind"] == {"product": len(inside)}
+        seen += ids(page)
+        shown += [hit["distance_m"] for hit in page.hits]
+    assert seen == expected
+    assert all(abs(metres - inside[i]) <= 1 for i, metres in zip(seen, shown, strict=True))

@@ -15,7 +15,7 @@ from marketplace.merchants import services as merchants
 from marketplace.outbox.services import drain
 from marketplace.search import documents
 from marketplace.stores import services as stores
-from tests.support.search_docs import listing_doc, offer_doc, store_doc
+from tests.support.search_docs import listing_doc, offer_doc, stocked, store_doc
 from tests.support.search_town import HERE
 
 
@@ -32,6 +32,12 @@ def test_documents_built_from_the_database_have_the_contract_shape(coffee_town):
     made_store = store_doc(1, 10.0, 106.0)
     assert set(built.listings[0]) == set(made_listing)
     assert set(built.offers[0]) == set(offer_doc(made_listing, made_store))
+    # The listing names the same stores as its offers, with what they have.
+    made_stock = stocked(made_listing, offer_doc(made_listing, made_store))["stock"]
+    assert set(built.listings[0]["stock"][0]) == set(made_stock[0])
+    assert [(e["store_id"], e["available"]) for e in built.listings[0]["stock"]] == sorted(
+        (o["store_id"], o["available"]) for o in built.offers)
+    assert built.listings[0]["stock_store_ids"] == [o["store_id"] for o in built.offers]
     assert set(stores_built.stores[0]) == set(made_store)
 
 
@@ -229,3 +235,20 @@ def test_the_reindex_command_rebuilds_from_the_database(app, coffee_town):
     assert result.exit_code == 0, result.output
     assert "sqlite: 10 documents" in result.output  # 3 stores, 3 listings, 4 offers
     assert engine.health()["documents"] == {"stores": 3, "listings": 3, "offers": 4}
+
+
+def test_public_search_reads_without_taking_sqlite_write_lock(app):
+    """The search API only reads: on SQLite its requests must not queue for the one write
+    lock (token-authenticated API requests and form posts do)."""
+    from marketplace.database import _may_write
+
+    expected = {("GET", "/api/v1/search/listings?q=pho"): False,
+                ("GET", "/api/v1/catalog/merchants"): True,
+                ("POST", "/api/v1/search/listings"): True,
+                ("GET", "/search?q=pho"): False,
+                ("POST", "/cart/lines"): True}
+    seen = {}
+    for method, path in expected:
+        with app.test_request_context(path, method=method):
+            seen[(method, path)] = _may_write()
+    assert seen == expected

@@ -34,9 +34,19 @@ def listing_doc(listing_id: int, title: str, *, merchant_id: int = 1, category_i
         "image": None, "description": description, "published_at": published_at,
         "stores_with_stock": 0, "title": title, "tags": list(tags), "category_names": [],
         "merchant_name": f"Shop {merchant_id}",
+        "stock_store_ids": [], "stock": [],
         "folded": fold(" ".join([title, *tags, f"Shop {merchant_id}"])),
         "folded_body": fold(description),
     }
+
+
+def stocked(listing: dict, *offers: dict) -> dict:
+    """The listing document as the builder makes it when these are its offers: the stores
+    that have it travel on the listing too (what Meilisearch searches)."""
+    stock = [{"store_id": o["store_id"], "store_name": o["store_name"],
+              "store_slug": o["store_slug"], "available": o["available"]} for o in offers]
+    return listing | {"stock": stock, "stock_store_ids": [e["store_id"] for e in stock],
+                      "stores_with_stock": len(stock)}
 
 
 def offer_doc(listing: dict, store: dict, available: int | None = 5) -> dict:

@@ -67,6 +67,9 @@ class NearestStoreSchema(Schema):
                                      "description": "How many are left when only a few are."})
 
 
+NEAREST_STORE = NearestStoreSchema()  # one instance: building a schema per hit cost more
+
+
 class ListingHitSchema(Schema):
     id = fields.Integer()
     slug = fields.String()
@@ -84,7 +87,7 @@ class ListingHitSchema(Schema):
                                             listing_slug=d["slug"], _external=True),
                           metadata={"type": "string", "format": "uri"})
     nearest_store = fields.Function(
-        lambda d: NearestStoreSchema().dump(d) if "store_id" in d else None,
+        lambda d: NEAREST_STORE.dump(d) if "store_id" in d else None,
         metadata={"type": "object", "nullable": True,
                   "description": "With `in_stock_near`: the nearest store that has it "
                                  "(id, slug, name, distance_m, opening, availability, left)."})

@@ -1,7 +1,8 @@
 """Search benchmark: 100,000 listings and 10,000 stores over Vietnam's cities, on both backends.
 
     python bench/search.py [--listings 100000] [--stores 10000] [--backend both]
-                           [--requests 600] [--concurrency 8] [--workers 2] [--threads 4]
+                           [--requests 600] [--concurrency 8] [--steady 2]
+                           [--workers 2] [--threads 4]
 
 1. A throw-away SQLite database is migrated through the CLI and filled with bulk inserts:
    ``stores / 10`` merchants with ten stores each, spread over eight cities (a normal spread
@@ -11,7 +12,11 @@
 3. gunicorn serves the marketplace and a minimal Flask app with the same settings; the client
    of ``run_http`` measures, through the HTTP API:
    nearby stores (3 km, open now, nearest first), product text search, and in-stock-near-me
-   (5 km, a word, nearest store per listing).
+   (5 km, a word, nearest store per listing; by relevance, then nearest first). Twice: with
+   ``--steady`` clients (default 2, one per core: latency when the server is not
+   saturated) and with ``--concurrency`` clients (default 8, four per core: throughput at
+   saturation, where latency is mostly queueing, since 8 requests in flight on 2 cores wait
+   for each other).
 4. Freshness: a variant sold out at its nearest store (committed in this process, whose
    in-process outbox worker indexes it) is timed until the search API shows the next store.
 
@@ -243,7 +248,8 @@ def restock(database_url: str, probe: dict) -> dict:
     return probe
 
 
-def report(rows: list[tuple[str, Result]], baseline: Result) -> None:
+def report(title: str, rows: list[tuple[str, Result]], baseline: Result) -> None:
+    log(title)
     head = (f"{'endpoint':<28} {'reqs':>5} {'err':>4} {'req/s':>8} {'p50 ms':>8} "
             f"{'p95 ms':>8} {'p99 ms':>8} {'p50 ×min':>9} {'req/s ×min':>10}")
     log(head)
@@ -262,6 +268,8 @@ def main() -> int:
     parser.add_argument("--backend", choices=["both", "sqlite", "meilisearch"], default="both")
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--steady", type=int, default=2,
+                        help="clients of the unsaturated latency run")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--freshness", help=argparse.SUPPRESS)  # the child of measure_freshness
@@ -308,17 +316,22 @@ def main() -> int:
                 "product text search": "/api/v1/search/listings?q=ca+phe+dac+biet",
                 "in stock near me 5 km": f"/api/v1/search/listings?q=ao&in_stock_near=1"
                                          f"&lat={lat}&lng={lng}&radius=5000",
+                "in stock, nearest first": f"/api/v1/search/listings?q=ao&in_stock_near=1"
+                                           f"&lat={lat}&lng={lng}&radius=5000&sort=distance",
             }
-            baseline = drive("minimal", minimal.port, "/ping", total=options.requests,
-                             concurrency=options.concurrency, time_limit=120)
-            rows = []
-            for name, path in paths.items():
+            for path in paths.values():
                 status, body = fetch(market.port, path)
                 if status != 200:
                     sys.exit(f"{path} answered {status}: {body[:300]}")
-                rows.append((name, drive(name, market.port, path, total=options.requests,
-                                         concurrency=options.concurrency, time_limit=120)))
-            report(rows, baseline)
+            for title, clients in ((f"{options.steady} clients: latency", options.steady),
+                                   (f"{options.concurrency} clients: saturation",
+                                    options.concurrency)):
+                baseline = drive("minimal", minimal.port, "/ping", total=options.requests,
+                                 concurrency=clients, time_limit=120)
+                rows = [(name, drive(name, market.port, path, total=options.requests,
+                                     concurrency=clients, time_limit=120))
+                        for name, path in paths.items()]
+                report(title, rows, baseline)
             log(f"a sell-out searchable after {measure_freshness(run_env, market.port, probe)}")
         finally:
             for server in servers:

@@ -75,7 +75,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
 # Indexes of earlier versions, deleted by ``setup``.
 RETIRED = ("offers",)
 # "Nearest first" in stock: how many of the nearest stores to try before all of them.
-PREFIXES = (16, 64, 256, 1024, 4096)
+PREFIXES = (16, 128, 1024, 8192)
 # What a candidate of the nearest-first ordering needs, before its page is loaded whole.
 RANKING_FIELDS = ["id", "stock"]
 FACET_ATTRIBUTES = {"category": "category_id", "merchant": "merchant_id", "kind": "kind"}
@@ -323,30 +323,7 @@ class MeiliBackend(SearchBackend):
                     "matchingStrategy": "all"} | params
 
         if query.sort not in SORTS and (query.sort == "distance" or not text):
-            need = query.page * query.page_size
-            cuts = [self._cut(near, n) for n in PREFIXES if n < len(near)]
-            counts = self._multi(
-                [search(ordered, page=1, hitsPerPage=0, **({"facets": facets} if facets else {}))]
-                + [search(ordered[:n], page=1, hitsPerPage=0) for n in cuts])
-            found, chosen, within = counts[0], ordered, counts[0]["totalHits"]
-            for n, counted in zip(cuts, counts[1:], strict=True):
-                if counted["totalHits"] >= need:
-                    chosen, within = ordered[:n], counted["totalHits"]
-                    break
-            offset = (query.page - 1) * query.page_size
-            hits: list[dict] = []
-            if offset < found["totalHits"]:
-                candidates = self._multi([search(
-                    chosen, limit=min(within, MAX_HITS), attributesToRetrieve=RANKING_FIELDS)])
-                ranked = sorted(candidates[0]["hits"], key=lambda hit: (
-                    self._nearest(hit, distance)[1], hit["id"]))
-                page_ids = [hit["id"] for hit in ranked[offset:offset + query.page_size]]
-                if page_ids:
-                    loaded = self._multi([{
-                        "indexUid": self.uid("listings"), "q": "", "limit": len(page_ids),
-                        "filter": f"id IN [{', '.join(map(str, page_ids))}]"}])[0]["hits"]
-                    by_id = {hit["id"]: hit for hit in loaded}
-                    hits = [by_id[i] for i in page_ids if i in by_id]
+            found, hits = self._nearest_first(query, near, search, facets)
         else:
             params: dict[str, Any] = {"page": query.page, "hitsPerPage": query.page_size}
             if facets:
@@ -356,6 +333,41 @@ class MeiliBackend(SearchBackend):
             found = self._multi([search(ordered, **params)])[0]
             hits = found["hits"]
         return self._page(query, found, [self._at_nearest(hit, distance) for hit in hits])
+
+    def _nearest_first(self, query: ListingQuery, near: list[tuple[int, float]],
+                       search: Callable[..., dict], facets: list[str]) -> tuple[dict, list[dict]]:
+        """(the count-and-facets answer, the page's hits) in nearest-first order.
+
+        The listings of the nearest 16 stores are ranked first, in the same request as the
+        total and facets; only if they do not fill the page, those of the nearest 128, 1,024,
+        8,192 stores, then all. Most first pages take that one request and one more to load
+        the page's documents."""
+        distance = dict(near)
+        ordered = [store_id for store_id, _metres in near]
+        offset, need = (query.page - 1) * query.page_size, query.page * query.page_size
+        cuts = sorted({self._cut(near, n) for n in PREFIXES if n < len(near)} | {len(near)})
+        found = None
+        for n in cuts:
+            ranking = search(ordered[:n], limit=MAX_HITS, attributesToRetrieve=RANKING_FIELDS)
+            if found is None:
+                found, answer = self._multi([
+                    search(ordered, page=1, hitsPerPage=0, **({"facets": facets} if facets
+                                                              else {})), ranking])
+            else:
+                (answer,) = self._multi([ranking])
+            candidates = answer["hits"]
+            if len(candidates) >= need or offset >= found["totalHits"]:
+                break
+        if offset >= found["totalHits"]:
+            return found, []
+        ranked = sorted(candidates, key=lambda hit: (self._nearest(hit, distance)[1], hit["id"]))
+        page_ids = [hit["id"] for hit in ranked[offset:offset + query.page_size]]
+        if not page_ids:
+            return found, []
+        loaded = self._multi([{"indexUid": self.uid("listings"), "q": "", "limit": len(page_ids),
+                               "filter": f"id IN [{', '.join(map(str, page_ids))}]"}])[0]["hits"]
+        by_id = {hit["id"]: hit for hit in loaded}
+        return found, [by_id[i] for i in page_ids if i in by_id]
 
     @staticmethod
     def _cut(near: list[tuple[int, float]], n: int) -> int:

@@ -37,14 +37,16 @@ def meilisearch_server():
     """Yield ``(url, master_key)`` of a fresh server; raise if it cannot start."""
     if not os.access(BINARY, os.X_OK):
         raise FileNotFoundError(f"{BINARY} is missing or not executable: run `npm ci`")
-    port, key = free_port(), secrets.token_urlsafe(24)
+    # Hex, and given as --master-key=…: a url-safe key starting with "-" was read as an
+    # option ("unexpected argument '-z'"), failing one start in 64.
+    port, key = free_port(), secrets.token_hex(24)
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="meili-") as folder:
         # The server logs every request: to a file, since an unread pipe would fill and hang it.
         log = open(Path(folder) / "meilisearch.log", "wb")  # noqa: SIM115 - closed below
         process = subprocess.Popen(
             [str(BINARY), "--db-path", str(Path(folder) / "data"), "--http-addr",
-             f"127.0.0.1:{port}", "--master-key", key, "--no-analytics",
+             f"127.0.0.1:{port}", f"--master-key={key}", "--no-analytics",
              "--dump-dir", str(Path(folder) / "dumps"),
              "--snapshot-dir", str(Path(folder) / "snapshots")],
             stdout=log, stderr=subprocess.STDOUT, cwd=folder)

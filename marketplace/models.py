@@ -19,13 +19,14 @@ from .orders.models import (
 from .outbox.models import OutboxMessage
 from .payments.models import Payment, Refund
 from .plugins.models import MerchantPlugin, PlatformPlugin, PlatformSetting
+from .settlement.models import LedgerEntry
 from .stores.models import OpeningInterval, Store, StoreException
 
 __all__ = [
     "AuditEntry", "Cart", "CartLine", "Category", "Checkout", "IdempotencyRecord", "Invitation",
-    "Listing", "ListingImage", "ListingTag", "Membership", "Merchant", "MerchantPlugin",
-    "MerchantStatusChange", "OpeningInterval", "Order", "OrderAdjustment", "OrderLine",
-    "OutboxMessage", "Payment", "PersonalAccessToken", "PickupSlotLoad", "PlatformPlugin",
-    "PlatformSetting", "Refund", "StockLevel", "StockMovement", "Store", "StoreException",
-    "StoreReturn", "StoreReturnLine", "User", "Variant",
+    "LedgerEntry", "Listing", "ListingImage", "ListingTag", "Membership", "Merchant",
+    "MerchantPlugin", "MerchantStatusChange", "OpeningInterval", "Order", "OrderAdjustment",
+    "OrderLine", "OutboxMessage", "Payment", "PersonalAccessToken", "PickupSlotLoad",
+    "PlatformPlugin", "PlatformSetting", "Refund", "StockLevel", "StockMovement", "Store",
+    "StoreException", "StoreReturn", "StoreReturnLine", "User", "Variant",
 ]

@@ -23,6 +23,7 @@ def init_api(app: Flask) -> MarketplaceApi:
         plugins,
         search,
         staff,
+        statement,
         stock,
         stores,
         themes,
@@ -40,7 +41,7 @@ def init_api(app: Flask) -> MarketplaceApi:
         "cart", {"type": "apiKey", "in": "header", "name": "X-Cart-Token",
                  "description": "A guest cart's token, from POST /api/v1/consumer/carts."})
     for module in (me, stores, listings, stock, staff, tokens, plugins, themes, orders,
-                   consumer, catalog, search):
+                   statement, consumer, catalog, search):
         api.register_blueprint(module.blp)
     api.register_blueprint(consumer.slots_blp)
     app.register_blueprint(docs.bp)

@@ -21,6 +21,7 @@ class Permission(StrEnum):
     MANAGE_TOKENS = "manage_tokens"    # create personal access tokens for oneself
     MANAGE_PLUGINS = "manage_plugins"  # enable plugins, edit their settings (may hold secrets)
     HANDLE_ORDERS = "handle_orders"    # the pickup queue, collection, returns at the counter
+    VIEW_FINANCES = "view_finances"    # the statement: commission, balance with the platform
 
 
 P = Permission

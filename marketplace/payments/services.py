@@ -20,6 +20,7 @@ from ..outbox.services import enqueue, register_handler
 from ..plugins.events import emit
 from ..plugins.manager import current_platform
 from ..plugins.providers import PaymentProvider
+from ..settlement import services as settlement
 from ..states import next_state
 from .models import Payment, Refund
 from .states import (
@@ -60,6 +61,11 @@ def apply(payment: Payment, event: PaymentEvent, *, actor: Actor,
     old = PaymentState(payment.state)
     new = next_state(PAYMENT_TRANSITIONS, old, event)
     payment.state = new
+    if event == PaymentEvent.CAPTURE:  # booked in the same transaction as the capture
+        settlement.record_capture(
+            payment, commission_bp=payment.order.merchant.commission_bp,
+            collected_by=settlement.MERCHANT if provider_for(payment).offline
+            else settlement.PLATFORM)
     record(merchant_id=payment.merchant_id, order_id=payment.order_id, entity="payment",
            entity_id=payment.id, event=event, from_state=old, to_state=new, actor=actor,
            note=note)
@@ -146,6 +152,7 @@ def _refund_done(item: Refund, payment: Payment, *, actor: Actor) -> None:
     record(merchant_id=item.merchant_id, order_id=item.order_id, entity="refund",
            entity_id=item.id, event=RefundEvent.SUCCEED, from_state=old, to_state=item.state,
            actor=actor)
+    settlement.record_refund(item, payment)
     if payment.refunded_amount >= payment.captured_amount:
         apply(payment, PaymentEvent.REFUND_ALL, actor=actor)
 

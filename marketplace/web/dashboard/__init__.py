@@ -74,6 +74,7 @@ from . import (  # noqa: E402,F401
     plugins,
     profile,
     staff,
+    statement,
     stock,
     stores,
     theme,

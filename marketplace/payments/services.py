@@ -64,7 +64,7 @@ def apply(payment: Payment, event: PaymentEvent, *, actor: Actor,
     if event == PaymentEvent.CAPTURE:  # booked in the same transaction as the capture
         settlement.record_capture(
             payment, commission_bp=payment.order.merchant.commission_bp,
-            collected_by=settlement.MERCHANT if provider_for(payment).offline
+            collected_by=settlement.MERCHANT if provider_for(payment).money_to_merchant
             else settlement.PLATFORM)
     record(merchant_id=payment.merchant_id, order_id=payment.order_id, entity="payment",
            entity_id=payment.id, event=event, from_state=old, to_state=new, actor=actor,

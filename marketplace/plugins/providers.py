@@ -39,8 +39,14 @@ class Provider(ABC):
 class PaymentProvider(Provider):
     """A way to pay. ``prepare`` never moves money; the rest talk to the payment service."""
 
-    #: True when money moves outside the platform (pay at store, bank transfer, COD).
+    #: True when the customer pays at the counter (pay at store, cash on delivery): the order
+    #: is confirmed at once and staff record the payment when they take it. False: the order
+    #: waits for the payment (a card, a transfer) before it is confirmed.
     offline: ClassVar[bool] = False
+    #: True when the money goes straight to the merchant (the counter, a transfer to the
+    #: merchant's own account) rather than through the platform: the settlement ledger then
+    #: counts the commission as owed by the merchant.
+    money_to_merchant: ClassVar[bool] = False
 
     def supports_currency(self, currency: str) -> bool:
         """Whether payments in this ISO 4217 currency are possible. Default: all."""

@@ -38,6 +38,7 @@ from ..merchants.roles import Role
 from ..merchants.states import ADMIN_EVENTS, TRANSITIONS, MerchantEvent, MerchantStatus
 from ..notifications.mail import queue_mail
 from ..outbox.services import notify
+from ..settlement import services as settlement
 from ..states import events_from
 from ..stores.models import Store
 
@@ -166,7 +167,8 @@ def _render_merchant(merchant_id: int, *, errors=None, message=None, status: int
         "admin/merchant.html", merchant=merchant, owners=_owners([merchant.id])[merchant.id],
         history=history, listings_count=listings, published_count=published,
         stores_count=stores, events=events, reason_required=REASON_REQUIRED,
-        errors=errors or {}, message=message, values=values), status
+        balances=settlement.balances(merchant.id), errors=errors or {}, message=message,
+        values=values), status
 
 
 @bp.get("/merchants/<int:merchant_id>")

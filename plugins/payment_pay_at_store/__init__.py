@@ -37,6 +37,7 @@ class PayAtStore(PaymentProvider):
     identifier = "pay_at_store"
     label = _l("Pay at the store")
     offline = True
+    money_to_merchant = True
 
     # Offline steps only record what staff did at the counter: no I/O, no money online.
     def prepare(self, payment, **context) -> dict:

@@ -188,3 +188,15 @@ def test_statement_through_the_api(client, db, selling_shop, buyer, owner_of, ma
     reversed_ = client.get("/api/v1/statement", headers=owner,
                            query_string={"from": "2026-02-01", "to": "2026-01-01"})
     assert reversed_.status_code == 422
+
+
+def test_the_admin_sees_what_a_merchant_owes(client, db, selling_shop, buyer, owner_of, login,
+                                             admin_user):
+    merchant, order, _staff = collected_order(selling_shop, buyer, owner_of, commission_bp=1000)
+    db.session.commit()
+    login(admin_user)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = client.get(f"/admin/merchants/{merchant.id}").get_data(as_text=True)
+    owed = settlement.commission_of(order.total, 1000)
+    assert f"<strong>-₫{owed:,}</strong>" in page
+    assert "the merchant owes the platform" in page

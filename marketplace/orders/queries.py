@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from ..database import get_scoped, scoped
 from ..errors import NotFound
 from ..extensions import db
-from .codes import NUMBER_PREFIX, normalise
+from .codes import NUMBER_LENGTH, NUMBER_PREFIX, normalise
 from .models import AuditEntry, Order
 from .states import QUEUE_STATES, OrderState
 
@@ -38,7 +38,9 @@ def merchant_order(merchant_id: int, order_id) -> Order:
 def find_by_number(merchant_id: int, number: str, store_ids: set[int] | None = None) -> Order:
     """Staff look-up by the number the customer shows or says (dashes and case ignored)."""
     wanted = normalise(number)
-    if not wanted.startswith(NUMBER_PREFIX):
+    # Typed without its label: told by the length, not by the first letters, which may be
+    # the label's own letters by chance ("DH" + "DH7K…" was not found; one in a thousand).
+    if len(wanted) == NUMBER_LENGTH:
         wanted = NUMBER_PREFIX + wanted
     stmt = scoped(Order, merchant_id).where(Order.number == wanted)
     if store_ids is not None:

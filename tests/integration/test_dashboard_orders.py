@@ -67,6 +67,12 @@ def test_find_by_number_and_other_merchants_orders_are_404(client, selling_shop,
     login(owner_of(merchant).user)
     found = client.get(f"/dashboard/{merchant.slug}/orders/find?number={order.number[2:]}")
     assert found.headers["Location"].endswith(f"/orders/{order.id}")
+    # A number whose own characters begin like the "DH" label, typed without the label.
+    order.number = "DHDH" + order.number[4:]
+    db.session.commit()
+    for typed in (order.number[2:], order.number, order.number.lower()):
+        found = client.get(f"/dashboard/{merchant.slug}/orders/find?number={typed}")
+        assert found.headers["Location"].endswith(f"/orders/{order.id}"), typed
     login(owner_of(stranger).user)
     base = f"/dashboard/{stranger.slug}"
     assert client.get(f"{base}/orders/{order.id}").status_code == 404

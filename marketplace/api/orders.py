@@ -16,6 +16,7 @@ from .blueprint import ApiBlueprint, principal
 from .schemas.orders import (
     OrderEventSchema,
     OrderQuerySchema,
+    PaymentReceivedSchema,
     ReturnResultSchema,
     ReturnSchema,
     StaffOrderSchema,
@@ -73,6 +74,22 @@ class OrderEvents(MethodView):
         lifecycle.staff_event(order, data["event"], actor=Actor.staff(principal().user),
                               code=data.get("code"), quantities=data.get("lines"),
                               payment_taken=data["payment_taken"], reason=data.get("reason"))
+        db.session.commit()
+        notify()
+        return order
+
+
+@blp.route("/<int:order_id>/payment")
+class OrderPaymentReceived(MethodView):
+    @blp.authorize(Permission.HANDLE_ORDERS)
+    @blp.arguments(PaymentReceivedSchema)
+    @blp.response(200, StaffOrderSchema)
+    @blp.problems(404, 422)
+    def post(self, data, order):
+        """The money of an order paid by bank transfer arrived in the shop's account: the
+        payment is captured and the order confirmed (the customer is notified). Only for
+        payments staff confirm (`vietqr`); `amount` must be the order's total"""
+        lifecycle.payment_received(order, data["amount"], actor=Actor.staff(principal().user))
         db.session.commit()
         notify()
         return order

@@ -36,6 +36,9 @@ from .summary import Account, DemoSummary
 # Platform commission per demo shop, in basis points (what an admin would have negotiated).
 # The coffee chain shows off the second bundled theme; the others keep the default.
 THEMES = {"suong-som": "hoian"}
+# Demo shops that also take bank transfers (VietQR), with a sample account of theirs.
+TRANSFERS = {"suong-som": {"bank_bin": "970436", "account_number": "1023456789",
+                           "account_name": "CONG TY TNHH SUONG SOM"}}
 COMMISSIONS = {"moc-lan": 1200, "sao-viet": 500, "suong-som": 800, "lua-spa": 1500,
                "buoc-xinh": 1000, "nang-dong": 750}
 # (share out of stock, share with 1–3 left, usual range) per category.
@@ -104,6 +107,10 @@ class _Loader:
             set_theme(merchant, THEMES[shop.slug])
         # Every demo shop takes orders paid at the counter.
         plugin_services.set_enabled(merchant, "payment_pay_at_store", True)
+        if shop.slug in TRANSFERS:
+            plugin_services.update_merchant_settings(merchant, "payment_vietqr",
+                                                     TRANSFERS[shop.slug])
+            plugin_services.set_enabled(merchant, "payment_vietqr", True)
         self.created["merchants"] += 1
         return merchant
 

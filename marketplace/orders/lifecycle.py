@@ -106,6 +106,26 @@ def _end_unfulfilled(order: Order, event: OrderEvent, *, actor: Actor, now: date
         slots.release(order.store_id, order.slot_start)
     for payment in order.payments:
         payments.stop(payment, actor=actor, note=note)
+        # Paid ahead (a transfer) and never handed over: the money goes back.
+        payments.refund_rest(payment, 0, actor=actor, reason=note or str(event))
+    return order
+
+
+def payment_received(order: Order, amount: int, *, actor: Actor,
+                     now: datetime | None = None) -> Order:
+    """Staff (or a bank-notification plugin, with ``actor=SYSTEM``) saw the order's money
+    arrive: the payment is captured and the order confirmed, its hold now lasting until the
+    end of the pickup window plus the store's grace, like an order paid at the store."""
+    order = lock(order)
+    if order.state != S.PENDING_PAYMENT:
+        raise ValidationError.field("order", _l("This order is not waiting for a payment."))
+    payment = _live_payment(order)
+    if payment is None:
+        raise ValidationError.field("order", _l("This order has no payment waiting."))
+    payments.receive(payment, amount, actor=actor)
+    if order.slot_end is not None:
+        order.expires_at = order.slot_end + timedelta(minutes=order.store.pickup_grace_minutes)
+    transition(order, E.PAY, actor=actor, now=now)
     return order
 
 
@@ -205,6 +225,8 @@ def collect(order: Order, *, actor: Actor, code: str | None, quantities: dict | 
             payments.take_at_counter(payment, due, actor=actor)
         elif payment.state == PaymentState.AUTHORIZED:
             payments.settle_online(payment, due, actor=actor)
+    for paid in order.payments:  # paid ahead for more than was taken: the rest goes back
+        payments.refund_rest(paid, due, actor=actor, reason=str(_l("Not collected")))
     return order
 
 

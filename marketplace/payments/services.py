@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..errors import ValidationError
 from ..extensions import db
+from ..money import format_money
 from ..orders.audit import SYSTEM, Actor, record
 from ..outbox.services import enqueue, register_handler
 from ..plugins.events import emit
@@ -100,6 +101,34 @@ def take_at_counter(payment: Payment, amount: int, *, actor: Actor) -> Payment:
     return apply(payment, PaymentEvent.CAPTURE, actor=actor)
 
 
+def receive(payment: Payment, amount: int, *, actor: Actor) -> Payment:
+    """Money that staff saw arrive (a bank transfer) for a pending online payment: exactly the
+    amount asked, since a transfer of another amount must be sorted out with the customer."""
+    provider = provider_for(payment)
+    if not provider.confirmed_by_staff:
+        raise ValidationError.field("payment", _l("This payment is confirmed by its provider, "
+                                                  "not by staff."))
+    payment = lock(payment)
+    if payment.state != PaymentState.PENDING:
+        raise ValidationError.field("payment", _l("This payment is not waiting for money."))
+    if amount != payment.amount:
+        raise ValidationError.field("amount", _l("The order asks for exactly %(amount)s.",
+                                                 amount=format_money(payment.amount,
+                                                                     payment.currency)))
+    provider.capture(payment, amount)
+    payment.captured_amount = amount
+    return apply(payment, PaymentEvent.CAPTURE, actor=actor)
+
+
+def refund_rest(payment: Payment, keep: int, *, actor: Actor, reason: str) -> Refund | None:
+    """Pay back what a captured payment took beyond ``keep`` (a partial pickup of a prepaid
+    order, an order cancelled after it was paid)."""
+    if payment.state != PaymentState.CAPTURED:
+        return None
+    extra = payment.captured_amount - payment.refunded_amount - keep
+    return refund(payment, extra, actor=actor, reason=reason) if extra > 0 else None
+
+
 def settle_online(payment: Payment, amount: int, *, actor: Actor) -> None:
     """Capture an authorized online payment after the commit (partial when less is due)."""
     log.info("payment %s: capture of %s queued", payment.id, amount)
@@ -119,18 +148,22 @@ def stop(payment: Payment, *, actor: Actor, note: str | None = None) -> None:
 
 def refund(payment: Payment, amount: int, *, actor: Actor, reason: str | None,
            return_id: int | None = None) -> Refund:
-    """Give back ``amount`` of a captured payment: at once in cash for an offline provider,
-    else through the provider after the commit."""
+    """Give back ``amount`` of a captured payment: at once when the merchant holds the money
+    (cash at the counter, a transfer paid back by the merchant), else through the provider
+    after the commit."""
     payment = lock(payment)
     available = payment.captured_amount - payment.refunded_amount
     if payment.state not in (PaymentState.CAPTURED,) or not 0 < amount <= available:
         raise ValidationError.field("amount", _l("At most %(n)d can be refunded.",
                                                  n=max(available, 0)))
     provider = provider_for(payment)
+    # Money the merchant holds (the counter, a transfer to its account) the merchant pays
+    # back itself, at once; money a provider holds goes back through it after the commit.
+    by_hand = provider.offline or provider.confirmed_by_staff
+    method = "cash" if provider.offline else "merchant" if by_hand else "provider"
     item = Refund(merchant_id=payment.merchant_id, order_id=payment.order_id,
                   payment_id=payment.id, return_id=return_id, state=RefundState.PENDING,
-                  method="cash" if provider.offline else "provider", currency=payment.currency,
-                  amount=amount, reason=reason)
+                  method=method, currency=payment.currency, amount=amount, reason=reason)
     db.session.add(item)
     # Count it against the payment now, so two refunds can never exceed what was captured.
     payment.refunded_amount += amount
@@ -138,7 +171,7 @@ def refund(payment: Payment, amount: int, *, actor: Actor, reason: str | None,
     record(merchant_id=item.merchant_id, order_id=item.order_id, entity="refund",
            entity_id=item.id, event="create", from_state=None, to_state=item.state, actor=actor,
            note=reason)
-    if provider.offline:
+    if by_hand:
         provider.refund(item)
         _refund_done(item, payment, actor=actor)
     else:

@@ -47,6 +47,14 @@ class PaymentProvider(Provider):
     #: merchant's own account) rather than through the platform: the settlement ledger then
     #: counts the commission as owed by the merchant.
     money_to_merchant: ClassVar[bool] = False
+    #: True when nobody online can tell the payment arrived (a bank transfer): staff confirm
+    #: it in the dashboard or the API, or a bank-notification plugin calls
+    #: ``marketplace.orders.lifecycle.payment_received`` for them.
+    confirmed_by_staff: ClassVar[bool] = False
+    #: A template of the plugin ("<plugin>/<file>.html") shown on the customer's order page
+    #: while the payment waits (a QR code to scan, bank details), with ``order`` and
+    #: ``payment`` in its context; ``None``: nothing to show.
+    instructions_template: ClassVar[str | None] = None
 
     def supports_currency(self, currency: str) -> bool:
         """Whether payments in this ISO 4217 currency are possible. Default: all."""

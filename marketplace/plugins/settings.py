@@ -44,7 +44,8 @@ class Setting:
 
     ``label`` and ``help`` are shown on the form (plugins translate them themselves);
     ``choices`` is a tuple of ``(value, label)`` for ``CHOICE``; ``minimum``/``maximum`` bound
-    an ``INTEGER``; ``max_length`` bounds text, URLs and secrets.
+    an ``INTEGER``; ``max_length`` bounds text, URLs and secrets; ``pattern`` is a regular
+    expression a ``TEXT`` value must match whole (say what it expects in ``help``).
     """
 
     key: str
@@ -57,6 +58,7 @@ class Setting:
     minimum: int | None = None
     maximum: int | None = None
     max_length: int = 500
+    pattern: str | None = None
 
     def __post_init__(self) -> None:
         if not KEY_PATTERN.match(self.key):
@@ -122,6 +124,9 @@ def _clean_one(setting: Setting, raw: Any) -> Any:
         raise ValueError(_l("At most %(n)d characters.", n=setting.max_length))
     if kind in (SettingType.TEXT, SettingType.URL) and ("\n" in value or "\r" in value):
         raise ValueError(_l("Must be one line."))
+    if setting.pattern and kind == SettingType.TEXT and not re.fullmatch(setting.pattern,
+                                                                         value):
+        raise ValueError(_l("Not in the expected form."))
     if kind == SettingType.CHOICE and value not in {c[0] for c in setting.choices}:
         raise ValueError(_l("Not one of the choices."))
     if kind == SettingType.URL and not URL_PATTERN.match(value):

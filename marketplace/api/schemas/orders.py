@@ -220,6 +220,11 @@ class OrderEventSchema(Schema):
     reason = fields.String(validate=validate.Length(max=500))
 
 
+class PaymentReceivedSchema(Schema):
+    amount = fields.Integer(required=True, validate=validate.Range(min=1), metadata={
+        "description": "What arrived, in minor units: exactly the order's total."})
+
+
 class ReturnLineSchema(Schema):
     line_id = fields.Integer(required=True, validate=ID)
     quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000))

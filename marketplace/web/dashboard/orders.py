@@ -16,6 +16,7 @@ from ...errors import MarketplaceError
 from ...extensions import db, limiter
 from ...merchants.roles import Permission
 from ...merchants.services import require
+from ...money import validate_amount
 from ...orders import codes, lifecycle, queries, returns
 from ...orders.audit import Actor
 from ...orders.states import FINAL_STATES, QUEUE_STATES, OrderEvent, OrderState
@@ -53,7 +54,8 @@ def _queue_context(store) -> dict:
     return {"store": store, "stores": accessible_stores(g.membership),
             "columns": [(state, [o for o in orders if o.state == state])
                         for state in QUEUE_STATES],
-            "done": queries.recent(store, states=FINAL_STATES, limit=20)}
+            "done": queries.recent(store, states=FINAL_STATES, limit=20),
+            "awaiting": queries.queue(store, states=[OrderState.PENDING_PAYMENT])}
 
 
 @bp.get("/<merchant_slug>/pickup/<int:store_id>")
@@ -150,6 +152,22 @@ def order_collect(merchant_slug: str, order_id: int):
         order, OrderEvent.COLLECT, actor=_actor(), code=request.form.get("code"),
         quantities=quantities, payment_taken=request.form.get("payment_taken") == "1"),
         _("Collected. The order is complete."))
+
+
+@bp.post("/<merchant_slug>/orders/<int:order_id>/payment")
+@requires(Permission.HANDLE_ORDERS)
+def order_payment(merchant_slug: str, order_id: int):
+    """The money of an order paid by bank transfer arrived: staff saw it in the account."""
+    order = _order(order_id)
+
+    def apply():
+        # Typed as the bank shows it ("150.000"): separators dropped. Transfers are in đồng,
+        # which has no minor unit, so the digits are the amount.
+        typed = (request.form.get("amount") or "").replace(".", "").replace(",", "").strip()
+        amount = validate_amount(typed or None, "amount", allow_zero=False)
+        lifecycle.payment_received(order, amount, actor=_actor())
+
+    return _act(order, "payment", apply, _("Payment received: the order is confirmed."))
 
 
 @bp.post("/<merchant_slug>/orders/<int:order_id>/returns")

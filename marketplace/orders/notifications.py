@@ -22,6 +22,7 @@ from .states import OrderState
 S = OrderState
 
 SUBJECTS = {
+    S.PENDING_PAYMENT: _l("Order %(number)s is waiting for your payment"),
     S.CONFIRMED: _l("Order %(number)s is confirmed"),
     S.READY: _l("Order %(number)s is ready for pickup"),
     S.COLLECTED: _l("Thank you: order %(number)s is complete"),

@@ -260,9 +260,10 @@ def marketplace_send_notification(merchant: Merchant, kind: str, object_id: int,
 
     Called after commit through the outbox, on the plugins the merchant enabled (and
     platform-level plugins), for every message the core sends a customer by e-mail too.
-    ``kind`` says what happened, as ``<object>.<what>`` (``order.confirmed``,
-    ``order.ready``, ``order.reminder``, ``order.collected``, ``order.cancelled``,
-    ``order.expired``, ``order.no_show``, ``order.declined``); ``object_id`` is that
+    ``kind`` says what happened, as ``<object>.<what>`` (``order.pending_payment``,
+    ``order.confirmed``, ``order.ready``, ``order.reminder``, ``order.collected``,
+    ``order.cancelled``, ``order.expired``, ``order.no_show``, ``order.declined``);
+    ``object_id`` is that
     object's id. ``recipient`` holds ``user_id``, ``name``, ``email``, ``phone`` (may be
     ``None``) and ``locale``. ``subject`` is one line and ``text`` a few short lines, both
     already in the recipient's language; ``link`` is the absolute address of the page about

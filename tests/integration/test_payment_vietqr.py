@@ -18,6 +18,7 @@ from marketplace.inventory.models import StockLevel
 from marketplace.jobs import order_clock
 from marketplace.orders import codes, lifecycle
 from marketplace.orders.audit import Actor
+from marketplace.outbox.models import OutboxMessage
 from marketplace.payments import emvco
 from marketplace.plugins import services as plugin_services
 from marketplace.settlement.models import LedgerEntry
@@ -65,6 +66,18 @@ def test_the_order_waits_for_a_transfer_described_by_a_valid_vietqr_payload(
     reference = emvco.parse_objects(objects["62"])["08"]
     assert reference == order.number.replace("-", "") and reference.isalnum()
     assert payment.data["account_name"] == "CA PHE SUONG SOM"
+
+
+def test_the_customer_is_told_by_mail_how_long_the_order_waits_for_the_money(
+        db, transfer_shop, buyer):
+    buyer.locale = "vi"
+    order, _store, _variant = order_by_transfer(transfer_shop, buyer)
+    (mail,) = [m.payload for m in db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.topic == "mail.send"))]
+    assert mail["to"] == buyer.email
+    assert mail["subject"] == f"Đơn hàng {order.number} đang chờ bạn thanh toán"
+    assert f"{order.total:,}".replace(",", ".") in mail["body"]  # 250.000 ₫
+    assert f"/orders/{order.number}" in mail["body"] and "mã QR" in mail["body"]
 
 
 def test_the_customer_page_shows_a_code_a_banking_app_can_read(client, db, transfer_shop,

@@ -97,6 +97,11 @@ def release_holds(order: Order, *, actor: Actor) -> None:
         line.held_quantity = 0
 
 
+# Why money paid ahead goes back, when nobody wrote a reason (the refund's note).
+UNFULFILLED_REASONS = {E.CANCEL: _l("Cancelled"), E.NO_SHOW: _l("Not collected"),
+                       E.EXPIRE: _l("Expired")}
+
+
 def _end_unfulfilled(order: Order, event: OrderEvent, *, actor: Actor, now: datetime,
                      note: str | None = None) -> Order:
     """Cancel, expire or no-show: release stock and the slot, stop the payment."""
@@ -107,7 +112,8 @@ def _end_unfulfilled(order: Order, event: OrderEvent, *, actor: Actor, now: date
     for payment in order.payments:
         payments.stop(payment, actor=actor, note=note)
         # Paid ahead (a transfer) and never handed over: the money goes back.
-        payments.refund_rest(payment, 0, actor=actor, reason=note or str(event))
+        payments.refund_rest(payment, 0, actor=actor,
+                             reason=note or str(UNFULFILLED_REASONS.get(event, event)))
     return order
 
 

@@ -188,6 +188,15 @@ def test_what_is_not_handed_over_is_paid_back(db, transfer_shop, buyer, owner_of
     assert [r.amount for r in second.refunds] == [second.total]
     assert second.payments[0].state == "refunded"
 
+    # Paid, then never collected: the order clock's no-show pays it back too.
+    third, _s, _v = order_by_transfer(transfer_shop, buyer, quantity=1)
+    lifecycle.payment_received(third, third.total, actor=staff)
+    db.session.commit()
+    assert order_clock.expire_due(now=third.expires_at) == {"expired": 0, "no_show": 1}
+    db.session.refresh(third)
+    assert (third.state, [r.amount for r in third.refunds]) == ("no_show", [third.total])
+    assert third.refunds[0].reason and third.refunds[0].reason != "no_show"
+
 
 def test_bank_details_are_checked_when_saved(db, selling_shop):
     merchant, _stores, _listing = selling_shop()

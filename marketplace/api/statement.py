@@ -26,10 +26,7 @@ class Statement(MethodView):
         """The balance per currency (all time) and the ledger, newest first, optionally for the
         days `from`–`to`"""
         merchant_id = principal().membership.merchant_id
-        chosen = settlement.period(
-            args["start"].isoformat() if args.get("start") else None,
-            args["end"].isoformat() if args.get("end") else None,
-            current_app.config["DEFAULT_TIMEZONE"])
-        page = paginate(settlement.entries(merchant_id, start=chosen.start, end=chosen.end),
-                        args)
+        chosen = settlement.Period.of(args.get("start"), args.get("end"),
+                                      current_app.config["DEFAULT_TIMEZONE"])
+        page = paginate(settlement.entries(merchant_id, chosen), args)
         return page | {"balances": settlement.balances(merchant_id)}

@@ -101,6 +101,16 @@ def take_at_counter(payment: Payment, amount: int, *, actor: Actor) -> Payment:
     return apply(payment, PaymentEvent.CAPTURE, actor=actor)
 
 
+def waiting_for_staff(order) -> Payment | None:
+    """The order's pending payment that staff confirm by hand (a transfer), if any."""
+    registry = current_platform().payment_providers
+    for payment in order.payments:
+        if (payment.state == PaymentState.PENDING and payment.provider in registry
+                and registry.get(payment.provider).confirmed_by_staff):
+            return payment
+    return None
+
+
 def receive(payment: Payment, amount: int, *, actor: Actor) -> Payment:
     """Money that staff saw arrive (a bank transfer) for a pending online payment: exactly the
     amount asked, since a transfer of another amount must be sorted out with the customer."""

@@ -117,24 +117,20 @@ def balances(merchant_id: int, *, until: datetime | None = None) -> list[Balance
     return [found[c] for c in sorted(found)]
 
 
-def entries(merchant_id: int, *, start: datetime | None = None,
-            end: datetime | None = None) -> sa.Select:
-    """The merchant's ledger rows, newest first, optionally within ``[start, end)``."""
-    query = sa.select(LedgerEntry).where(LedgerEntry.merchant_id == merchant_id)
-    if start is not None:
-        query = query.where(LedgerEntry.created_at >= start)
-    if end is not None:
-        query = query.where(LedgerEntry.created_at < end)
-    return query.order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
-
-
 @dataclass(frozen=True)
 class Period:
-    """Whole days ``first``–``last`` (inclusive) in a time zone, and the UTC instants they span."""
+    """Whole days ``first``–``last`` (inclusive) in a time zone, and the UTC instants they span;
+    either end may be open."""
 
     first: date | None
     last: date | None
     zone: ZoneInfo
+
+    @classmethod
+    def of(cls, first: date | None, last: date | None, zone: str) -> Period:
+        if first and last and first > last:
+            raise ValidationError.field("to", _l("The last day is before the first."))
+        return cls(first, last, ZoneInfo(zone))
 
     @property
     def start(self) -> datetime | None:
@@ -156,9 +152,23 @@ def period(first: str | None, last: str | None, zone: str) -> Period:
             days[field] = date.fromisoformat(text) if text else None
         except ValueError:
             raise ValidationError.field(field, _l("Enter a date as YYYY-MM-DD.")) from None
-    if days["from"] and days["to"] and days["from"] > days["to"]:
-        raise ValidationError.field("to", _l("The last day is before the first."))
-    return Period(days["from"], days["to"], ZoneInfo(zone))
+    return Period.of(days["from"], days["to"], zone)
+
+
+def entries(merchant_id: int, chosen: Period | None = None, *,
+            with_numbers: bool = False, oldest_first: bool = False) -> sa.Select:
+    """The merchant's ledger rows of the period (all of them without one), newest first
+    unless ``oldest_first``; with ``with_numbers`` each row is ``(entry, order number)``."""
+    query = sa.select(LedgerEntry).where(LedgerEntry.merchant_id == merchant_id)
+    if chosen is not None and chosen.start is not None:
+        query = query.where(LedgerEntry.created_at >= chosen.start)
+    if chosen is not None and chosen.end is not None:
+        query = query.where(LedgerEntry.created_at < chosen.end)
+    if with_numbers:
+        query = query.add_columns(Order.number).join(Order, Order.id == LedgerEntry.order_id)
+    order = (LedgerEntry.created_at, LedgerEntry.id) if oldest_first else (
+        LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+    return query.order_by(*order)
 
 
 CSV_COLUMNS = ("date", "order", "kind", "collected_by", "currency", "gross", "commission",
@@ -168,10 +178,8 @@ CSV_COLUMNS = ("date", "order", "kind", "collected_by", "currency", "gross", "co
 def statement_csv(merchant_id: int, chosen: Period) -> str:
     """The merchant's ledger rows of the period as CSV (amounts in the currency's units, dates
     in the period's time zone), oldest first: what an accountant imports."""
-    rows = db.session.execute(
-        entries(merchant_id, start=chosen.start, end=chosen.end)
-        .add_columns(Order.number).join(Order, Order.id == LedgerEntry.order_id)
-        .order_by(None).order_by(LedgerEntry.created_at, LedgerEntry.id))
+    rows = db.session.execute(entries(merchant_id, chosen, with_numbers=True,
+                                      oldest_first=True))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)

@@ -78,7 +78,7 @@ def _shop_helpers():
             "fulfilment_label": lambda f: FULFILMENT_LABELS.get(Fulfilment(f), f),
             "payment_state_label": lambda s: PAYMENT_STATE_LABELS.get(s, s),
             "payment_provider": _payment_provider,
-            "payment_waits_for_staff": _payment_waits_for_staff,
+            "payment_waits_for_staff": payments.waiting_for_staff,
             "history_label": lambda entity, s: HISTORY_LABELS.get(entity, {}).get(s, s),
             "store_time": store_time, "cart_count": _cart_count}
 
@@ -89,15 +89,6 @@ def _payment_provider(payment):
         return payments.provider_for(payment)
     except MarketplaceError:  # NotFound: the plugin was removed since the order was placed
         return None
-
-
-def _payment_waits_for_staff(order):
-    """The order's pending payment that staff confirm by hand (a transfer), if any."""
-    for payment in order.payments:
-        provider = _payment_provider(payment)
-        if payment.state == "pending" and provider is not None and provider.confirmed_by_staff:
-            return payment
-    return None
 
 
 def _cart_count() -> int:

@@ -25,6 +25,7 @@ from tests.browser.test_click_and_collect import (
     expect_ok,
     log_in,
     open_shop,
+    platform_admin,
 )
 
 pytestmark = pytest.mark.browser
@@ -36,12 +37,10 @@ CONSUMER = "mai.tran@khach-chuyenkhoan.example.vn"
 @pytest.fixture
 def transfer_shop(live_server):
     with live_server.app.app_context():
-        admin = register_user(email="qt@browser-transfer.example.vn", password=PASSWORD,
-                              full_name="Quản trị")
-        admin.is_platform_admin = True
         shop = open_shop(owner_email="chu@traxanh.example.vn", name="Trà Xanh",
                          store_name="Trà Xanh Lê Lợi", title="Trà xanh Thái Nguyên",
-                         variants=[{"sku": "TX-200", "price": 125000}], admin=admin)
+                         variants=[{"sku": "TX-200", "price": 125000}],
+                         admin=platform_admin("qt@browser-transfer.example.vn"))
         from marketplace.merchants.models import Merchant
 
         merchant = db.session.query(Merchant).filter_by(slug=shop.slug).one()

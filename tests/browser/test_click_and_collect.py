@@ -68,12 +68,18 @@ def open_shop(*, owner_email: str, name: str, store_name: str, title: str,
                 listing.variants[-1].id)
 
 
+def platform_admin(email: str):
+    """A platform admin to approve the test's shops (each test its own address: the live
+    server's database is shared by the browser tests)."""
+    admin = register_user(email=email, password=PASSWORD, full_name="Quản trị")
+    admin.is_platform_admin = True
+    return admin
+
+
 @pytest.fixture
 def two_shops(live_server):
     with live_server.app.app_context():
-        admin = register_user(email="qt@browser-shop.example.vn", password=PASSWORD,
-                              full_name="Quản trị")
-        admin.is_platform_admin = True
+        admin = platform_admin("qt@browser-shop.example.vn")
         shoes = open_shop(owner_email="chu@giaynhanh.example.vn", name="Giày Nhanh",
                           store_name="Giày Nhanh Lê Lợi", title="Giày chạy bộ Nhanh",
                           variants=[{"sku": "GN-40", "price": 850000, "options": {"size": "40"}},

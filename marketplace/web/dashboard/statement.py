@@ -10,9 +10,7 @@ from flask import current_app, g, render_template, request
 from ...errors import ValidationError
 from ...extensions import db
 from ...merchants.roles import Permission
-from ...orders.models import Order
 from ...settlement import services as settlement
-from ...settlement.models import LedgerEntry
 from ...validation import valid_int
 from . import bp, requires
 
@@ -36,8 +34,7 @@ def statement(merchant_slug: str):
     rows = []
     if chosen is not None:
         rows = db.session.execute(
-            settlement.entries(g.merchant.id, start=chosen.start, end=chosen.end)
-            .add_columns(Order.number).join(Order, Order.id == LedgerEntry.order_id)
+            settlement.entries(g.merchant.id, chosen, with_numbers=True)
             .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
     body = render_template(
         "dashboard/statement.html", balances=settlement.balances(g.merchant.id),

@@ -124,6 +124,8 @@ def from_environment(instance_path: str) -> dict:
         "PICKUP_HORIZON_DAYS": _int("PICKUP_HORIZON_DAYS", 14),
         # How long an order waiting for an online payment holds its stock.
         "ORDER_PAYMENT_MINUTES": _int("ORDER_PAYMENT_MINUTES", 15),
+        # Card authorizations are captured in full this long before they lapse.
+        "CAPTURE_MARGIN_HOURS": _int("CAPTURE_MARGIN_HOURS", 24),
         # "Please collect it soon" goes out this long before an order's hold lapses.
         "ORDER_REMINDER_MINUTES": _int("ORDER_REMINDER_MINUTES", 60),
         "PICKUP_CODE_RATE_LIMIT": os.environ.get("PICKUP_CODE_RATE_LIMIT",

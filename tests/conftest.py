@@ -24,6 +24,7 @@ def as_owner(client, login, owner):
     return client
 
 
+from tests.support.cards import card_shop, stripe_platform  # noqa: E402,F401
 from tests.support.search_town import coffee_town, search_backend  # noqa: E402,F401
 from tests.support.shopping import buyer, selling_shop  # noqa: E402,F401
 
@@ -40,4 +41,19 @@ def meilisearch():
     except (OSError, RuntimeError, TimeoutError) as exc:
         pytest.skip(f"no Meilisearch server: {exc}")
     yield url_and_key
+    server.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def localstripe():
+    """Base URL of a localstripe server for the session (a fake Stripe API, real SDK); without
+    it the test skips, which strict mode (CI) turns into a failure."""
+    from tests.support.localstripe_server import localstripe_server
+
+    try:
+        server = localstripe_server()
+        url = server.__enter__()
+    except (OSError, RuntimeError, TimeoutError) as exc:
+        pytest.skip(f"no localstripe server: {exc}")
+    yield url
     server.__exit__(None, None, None)

@@ -31,14 +31,17 @@ def make_huey(app: Flask):
 
 
 def run_order_clock(app: Flask, now=None) -> dict[str, int]:
-    """Expire what is due and send due reminders; what the periodic task runs."""
-    from .order_clock import expire_due, send_reminders
+    """Expire what is due, send due reminders, capture authorizations about to lapse; what
+    the periodic task runs."""
+    from .order_clock import capture_lapsing, expire_due, send_reminders
 
     with app.app_context():
         try:
             counts = expire_due(now=now)
             counts["reminded"] = send_reminders(
                 now=now, within_minutes=app.config["ORDER_REMINDER_MINUTES"])
+            counts["captured"] = capture_lapsing(
+                now=now, margin_hours=app.config["CAPTURE_MARGIN_HOURS"])
         finally:
             db.session.remove()
     if any(counts.values()):

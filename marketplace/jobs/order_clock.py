@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from ..database import utcnow
 from ..extensions import db
 from ..orders import lifecycle
+from ..payments import services as payments
 
 
 def expire_due(*, now: datetime | None = None, limit: int = 200) -> dict[str, int]:
@@ -39,3 +40,16 @@ def send_reminders(*, now: datetime | None = None, within_minutes: int,
         sent += lifecycle.remind(order_id, now=now)
         db.session.commit()
     return sent
+
+
+def capture_lapsing(*, now: datetime | None = None, margin_hours: int,
+                    limit: int = 200) -> int:
+    """Queue the capture of card authorizations that lapse within ``margin_hours``."""
+    now = now or utcnow()
+    due = payments.due_for_capture(now, margin=timedelta(hours=margin_hours), limit=limit)
+    db.session.commit()
+    queued = 0
+    for payment_id in due:
+        queued += lifecycle.capture_lapsing(payment_id, now=now)
+        db.session.commit()
+    return queued

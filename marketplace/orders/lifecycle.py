@@ -120,19 +120,76 @@ def _end_unfulfilled(order: Order, event: OrderEvent, *, actor: Actor, now: date
 def payment_received(order: Order, amount: int, *, actor: Actor,
                      now: datetime | None = None) -> Order:
     """Staff (or a bank-notification plugin, with ``actor=SYSTEM``) saw the order's money
-    arrive: the payment is captured and the order confirmed, its hold now lasting until the
-    end of the pickup window plus the store's grace, like an order paid at the store."""
+    arrive: the payment is captured and the order confirmed."""
     order = lock(order)
+    payment = _waiting_payment(order)
+    payments.receive(payment, amount, actor=actor)
+    return _paid(order, actor=actor, now=now)
+
+
+def payment_authorized(order: Order, payment, *, actor: Actor, capture_before=None,
+                       reference: str | None = None, now: datetime | None = None) -> Order:
+    """An online provider holds the order's money (a card authorization, captured at pickup):
+    the order is confirmed. Returns the order; raises when it no longer waits for a payment
+    (cancelled or expired meanwhile), so the caller releases the authorization."""
+    order = lock(order)
+    if _waiting_payment(order).id != payment.id:
+        raise ValidationError.field("order", _l("This order has no payment waiting."))
+    payments.authorized(payment, actor=actor, capture_before=capture_before,
+                        reference=reference)
+    return _paid(order, actor=actor, now=now)
+
+
+def payment_captured_at_order(order: Order, payment, amount: int, *, actor: Actor,
+                              reference: str | None = None,
+                              now: datetime | None = None) -> Order:
+    """An online provider took the order's money at once (nothing to collect later, or a
+    pickup beyond an authorization's life): captured and confirmed."""
+    order = lock(order)
+    if _waiting_payment(order).id != payment.id:
+        raise ValidationError.field("order", _l("This order has no payment waiting."))
+    payment.reference = reference or payment.reference
+    payments.captured(payment, amount, actor=actor)
+    return _paid(order, actor=actor, now=now)
+
+
+def _waiting_payment(order: Order):
     if order.state != S.PENDING_PAYMENT:
         raise ValidationError.field("order", _l("This order is not waiting for a payment."))
     payment = _live_payment(order)
-    if payment is None:
+    if payment is None or payment.state != PaymentState.PENDING:
         raise ValidationError.field("order", _l("This order has no payment waiting."))
-    payments.receive(payment, amount, actor=actor)
+    return payment
+
+
+def hold_end_once_paid(order: Order, now: datetime) -> datetime:
+    """Until when a paid order is held: the end of the pickup window plus the store's grace,
+    or a reservation's hold from the moment it is paid, like an order paid at the store."""
     if order.slot_end is not None:
-        order.expires_at = order.slot_end + timedelta(minutes=order.store.pickup_grace_minutes)
-    transition(order, E.PAY, actor=actor, now=now)
-    return order
+        return order.slot_end + timedelta(minutes=order.store.pickup_grace_minutes)
+    return now + timedelta(hours=order.store.reserve_hold_hours)
+
+
+def _paid(order: Order, *, actor: Actor, now: datetime | None) -> Order:
+    """Paid: the order is confirmed and now held as long as one paid at the store."""
+    order.expires_at = hold_end_once_paid(order, now or utcnow())
+    return transition(order, E.PAY, actor=actor, now=now)
+
+
+def capture_lapsing(payment_id: int, *, now: datetime) -> bool:
+    """Capture in full an authorization about to lapse before its order is collected (a
+    pickup more than a card hold's life away); the collection or no-show later refunds what
+    is not taken. Re-checked under the order's lock, so the counter and the clock never both
+    queue a capture."""
+    from ..payments.models import Payment
+
+    payment = db.session.get(Payment, payment_id)
+    if payment is None:
+        return False
+    order = lock(payment.order)
+    if OrderState(order.state) not in OPEN_STATES:
+        return False
+    return payments.settle_online(payment, payment.amount, actor=SYSTEM)
 
 
 # --- who may do what --------------------------------------------------------------------------

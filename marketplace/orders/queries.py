@@ -9,7 +9,7 @@ from ..database import get_scoped, scoped
 from ..errors import NotFound
 from ..extensions import db
 from .codes import NUMBER_LENGTH, NUMBER_PREFIX, normalise
-from .models import AuditEntry, Order
+from .models import AuditEntry, Checkout, Order
 from .states import QUEUE_STATES, OrderState
 
 _LOADED = (selectinload(Order.lines), selectinload(Order.payments),
@@ -29,6 +29,18 @@ def customer_order(customer, number: str) -> Order:
     if order is None:
         raise NotFound("order")
     return order
+
+
+def customer_checkout(customer, checkout_id) -> Checkout:
+    """The customer's checkout (the orders placed together); anyone else's is ``NotFound``."""
+    try:
+        checkout_id = int(checkout_id)
+    except (TypeError, ValueError):
+        raise NotFound("checkout") from None
+    found = db.session.get(Checkout, checkout_id) if 0 < checkout_id < 2**63 else None
+    if found is None or found.customer_id != customer.id:
+        raise NotFound("checkout")
+    return found
 
 
 def merchant_order(merchant_id: int, order_id) -> Order:

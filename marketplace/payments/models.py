@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import TimestampMixin
+from ..database import TimestampMixin, UTCDateTime
 from ..extensions import db
 
 
@@ -26,6 +28,13 @@ class Payment(TimestampMixin, db.Model):
     # The provider's own id for this payment (a PaymentIntent id …), if it has one.
     reference: Mapped[str | None] = mapped_column(sa.String(128))
     data: Mapped[dict] = mapped_column(sa.JSON, default=dict, nullable=False)
+    # When an authorization lapses at the provider (a card hold lasts about 7 days): the
+    # order clock captures it in full before then, and refunds what is not collected.
+    capture_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when a capture is queued: the counter and the clock never queue two.
+    capture_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Why the provider refused (a lapsed authorization, a declined card), for staff.
+    failure: Mapped[str | None] = mapped_column(sa.String(500))
 
     order = relationship("Order", back_populates="payments")
 

@@ -9,10 +9,12 @@ Offline providers (pay at store) move no money online, so their steps are record
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..database import utcnow
 from ..errors import ValidationError
 from ..extensions import db
 from ..money import format_money
@@ -139,11 +141,59 @@ def refund_rest(payment: Payment, keep: int, *, actor: Actor, reason: str) -> Re
     return refund(payment, extra, actor=actor, reason=reason) if extra > 0 else None
 
 
-def settle_online(payment: Payment, amount: int, *, actor: Actor) -> None:
-    """Capture an authorized online payment after the commit (partial when less is due)."""
+def authorized(payment: Payment, *, actor: Actor, capture_before=None,
+               reference: str | None = None) -> Payment:
+    """The provider holds the payment's amount (on a card) until ``capture_before``."""
+    payment = lock(payment)
+    payment.capture_before = capture_before
+    payment.reference = reference or payment.reference
+    return apply(payment, PaymentEvent.AUTHORIZE, actor=actor)
+
+
+def captured(payment: Payment, amount: int, *, actor: Actor, note: str | None = None) -> Payment:
+    """The provider took ``amount`` of an online payment. Money taken for an order that has
+    meanwhile ended (collected in part, not collected) beyond what it settled for goes back:
+    a full capture before the authorization lapsed can land after the pickup."""
+    payment = lock(payment)
+    payment.captured_amount = amount
+    apply(payment, PaymentEvent.CAPTURE, actor=actor, note=note)
+    order = payment.order
+    if order.closed_at is not None:
+        refund_rest(payment, order.settled_total or 0, actor=actor,
+                    reason=str(_l("Not collected")))
+    return payment
+
+
+def failed(payment: Payment, failure: str, *, actor: Actor = SYSTEM) -> Payment:
+    """The provider refused (a lapsed authorization, a declined capture): staff see why."""
+    payment = lock(payment)
+    payment.failure = failure[:500]
+    return apply(payment, PaymentEvent.FAIL, actor=actor, note=payment.failure)
+
+
+def settle_online(payment: Payment, amount: int, *, actor: Actor) -> bool:
+    """Capture an authorized online payment after the commit (partial when less is due).
+
+    At most one capture is ever queued per payment: when the clock already queued a full
+    capture (the authorization was about to lapse), this one is not, and the full capture
+    gives back the excess when it lands (``captured``). The caller holds the order's lock."""
+    payment = lock(payment)
+    if payment.state != PaymentState.AUTHORIZED or payment.capture_requested_at is not None:
+        return False
+    payment.capture_requested_at = utcnow()
     log.info("payment %s: capture of %s queued", payment.id, amount)
     enqueue(CAPTURE_TOPIC, {"payment_id": payment.id, "amount": amount,
-                                "actor_id": actor.user_id})
+                            "actor_id": actor.user_id, "actor_kind": actor.kind})
+    return True
+
+
+def due_for_capture(now: datetime, *, margin: timedelta, limit: int) -> list[int]:
+    """Authorized payments whose hold lapses within ``margin`` and that nobody captures yet."""
+    return list(db.session.scalars(
+        sa.select(Payment.id).where(
+            Payment.state == PaymentState.AUTHORIZED, Payment.capture_requested_at.is_(None),
+            Payment.capture_before.is_not(None), Payment.capture_before <= now + margin)
+        .order_by(Payment.capture_before).limit(limit)))
 
 
 def stop(payment: Payment, *, actor: Actor, note: str | None = None) -> None:
@@ -226,10 +276,17 @@ def _deliver_capture(payload: dict) -> None:
     if payment is None or payment.state != PaymentState.AUTHORIZED:
         return
     amount = payload["amount"]
-    provider_for(payment).capture(payment, amount)
+    actor = Actor(payload.get("actor_kind", "staff"), payload.get("actor_id"))
+    try:
+        outcome = provider_for(payment).capture(payment, amount)
+    except ValidationError as exc:  # the provider said no (the authorization lapsed)
+        failed(payment, str(exc.message))
+        return
     payment = lock(payment)
-    payment.captured_amount = amount
-    apply(payment, PaymentEvent.CAPTURE, actor=Actor("staff", payload.get("actor_id")))
+    # A provider that takes one payment for several orders records the capture itself
+    # when the last of them is settled, and answers AUTHORIZED until then.
+    if payment.state == PaymentState.AUTHORIZED and outcome != PaymentState.AUTHORIZED:
+        captured(payment, amount, actor=actor)
 
 
 def _deliver_refund(payload: dict) -> None:
@@ -238,11 +295,26 @@ def _deliver_refund(payload: dict) -> None:
         return
     payment = lock(item.payment)
     try:
-        provider_for(payment).refund(item)
+        outcome = provider_for(payment).refund(item)
     except ValidationError as exc:  # the provider said no: record it, do not retry
         _refund_failed(item, payment, str(exc.message))
-    else:
+        return
+    if outcome == RefundState.PENDING:  # the provider tells later (a webhook)
+        return
+    _refund_done(item, payment, actor=SYSTEM)
+
+
+def refund_finished(item: Refund, *, succeeded: bool, failure: str | None = None) -> None:
+    """A provider's later answer on a pending refund (its webhook); repeats change nothing."""
+    item = db.session.scalars(sa.select(Refund).where(Refund.id == item.id).with_for_update()
+                              .execution_options(populate_existing=True)).one()
+    if item.state != RefundState.PENDING:
+        return
+    payment = lock(item.payment)
+    if succeeded:
         _refund_done(item, payment, actor=SYSTEM)
+    else:
+        _refund_failed(item, payment, failure or "refused")
 
 
 def init_app(app) -> None:

@@ -15,6 +15,7 @@ import logging
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ import pluggy
 import sqlalchemy as sa
 from flask import Flask, abort, current_app, g, request
 from flask_babel import lazy_gettext as _l
+from flask_smorest import Blueprint as SmorestBlueprint
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
 from .. import __version__ as CORE_VERSION
@@ -104,7 +106,7 @@ class PluginPlatform:
         self.blueprint_owners: dict[str, str] = {}
         self.safe_mode = bool(app.config.get("PLUGINS_SAFE_MODE"))
         self._callers: dict[tuple[str, frozenset[str]], pluggy.HookCaller] = {}
-        self._merchant_plugins: dict[tuple[int, int], frozenset[str]] = {}
+        self._merchant_plugins: dict[tuple[int, datetime, int], frozenset[str]] = {}
 
     # -- discovery ---------------------------------------------------------------------------
 
@@ -289,7 +291,12 @@ class PluginPlatform:
                                               or blueprint.name.startswith(plugin_name + "_")):
                 raise PluginError(f"plugin {plugin_name!r}: blueprint {blueprint.name!r} must "
                                   f"be named after the plugin")
-            self.app.register_blueprint(blueprint, url_prefix=url_prefix, **options)
+            api = self.app.extensions.get("marketplace_api")
+            if api is not None and isinstance(blueprint, SmorestBlueprint):
+                # A plugin's REST endpoints join the OpenAPI document like the core's.
+                api.register_blueprint(blueprint, url_prefix=url_prefix, **options)
+            else:
+                self.app.register_blueprint(blueprint, url_prefix=url_prefix, **options)
             self.blueprint_owners[blueprint.name] = plugin_name
         return register
 
@@ -351,7 +358,9 @@ class PluginPlatform:
         return not (loaded.third_party and self.in_safe_mode())
 
     def merchant_enabled(self, merchant) -> frozenset[str]:
-        key = (merchant.id, merchant.plugins_revision)
+        # The creation time tells apart two merchants that got the same id (SQLite hands out
+        # the id of a deleted last row again, and of every row a rolled-back test made).
+        key = (merchant.id, merchant.created_at, merchant.plugins_revision)
         found = self._merchant_plugins.get(key)
         if found is None:
             from ..extensions import db

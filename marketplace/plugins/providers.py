@@ -55,6 +55,13 @@ class PaymentProvider(Provider):
     #: while the payment waits (a QR code to scan, bank details), with ``order`` and
     #: ``payment`` in its context; ``None``: nothing to show.
     instructions_template: ClassVar[str | None] = None
+    #: The endpoint (``"<blueprint>.<view>"``, taking ``checkout_id``) of the plugin's page
+    #: where the customer pays right after placing the orders (a card form); ``None``: the
+    #: customer goes to the order page.
+    pay_endpoint: ClassVar[str | None] = None
+    #: One sentence shown under the option at checkout (how and when the money is taken);
+    #: ``None``: the label says it all.
+    checkout_note: ClassVar[str | None] = None
 
     def supports_currency(self, currency: str) -> bool:
         """Whether payments in this ISO 4217 currency are possible. Default: all."""
@@ -70,7 +77,11 @@ class PaymentProvider(Provider):
 
     @abstractmethod
     def capture(self, payment: Any, amount: int) -> Any:
-        """Take ``amount`` (minor units, ≤ authorized) of an authorized payment."""
+        """Take ``amount`` (minor units, ≤ authorized) of an authorized payment. Raise
+        ``ValidationError`` when the provider refuses for good (the authorization lapsed):
+        the payment is then recorded as failed, with the message, for staff. Return
+        ``PaymentState.AUTHORIZED`` when the capture is deferred (one provider payment
+        shared by several orders) and the provider records it later."""
 
     @abstractmethod
     def void(self, payment: Any) -> Any:
@@ -78,7 +89,9 @@ class PaymentProvider(Provider):
 
     @abstractmethod
     def refund(self, refund: Any) -> Any:
-        """Pay back a refund record's amount of a captured payment."""
+        """Pay back a refund record's amount of a captured payment. Return
+        ``RefundState.PENDING`` when the provider answers later; raise ``ValidationError``
+        when it refuses."""
 
     @abstractmethod
     def handle_webhook(self, request: Any) -> Any:

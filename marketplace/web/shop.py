@@ -264,11 +264,23 @@ def checkout_page():
 
         notify()
     numbers = body["orders"]
+    pay_page = _pay_page(body["checkout_id"])
+    if pay_page:  # an online payment to make now (a card form)
+        return redirect(pay_page, code=303)
     flash(_("Thank you! Your order is placed.") if len(numbers) == 1
           else _("Thank you! Your %(n)d orders are placed.", n=len(numbers)), "success")
     if len(numbers) == 1:
         return redirect(url_for("shop.order", number=numbers[0]), code=303)
     return redirect(url_for("shop.orders"), code=303)
+
+
+def _pay_page(checkout_id: int) -> str | None:
+    """The page of the first provider that takes its payment right after checkout."""
+    for order in queries.customer_checkout(current_user, checkout_id).orders:
+        provider = _payment_provider(order.payment_provider)
+        if provider and provider.pay_endpoint and order.state == OrderState.PENDING_PAYMENT:
+            return url_for(provider.pay_endpoint, checkout_id=checkout_id)
+    return None
 
 
 # --- my orders --------------------------------------------------------------------------------

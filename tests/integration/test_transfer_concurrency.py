@@ -7,6 +7,7 @@ every other attempt a clean 422 or a no-op, never a 5xx. PostgreSQL proves the r
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -61,7 +62,9 @@ def _order_awaiting_transfer(app) -> dict:
                                raw_choices=[{
                                    "merchant_id": merchant.id, "fulfilment": "pickup",
                                    "store_id": store.id,
-                                   "slot_start": slot_at(store).start.isoformat(),
+                                   # Placed on the real clock: a slot from now on.
+                                   "slot_start": slot_at(store, now=datetime.now(UTC))
+                                   .start.isoformat(),
                                    "payment_provider": "vietqr"}]).orders[0]
         _token, plaintext = create_token(user=owner, merchant_id=merchant.id, name="quầy")
         db.session.commit()

@@ -93,8 +93,10 @@ def _init_outbox(app: Flask) -> None:
     register_handler(app, mail.TOPIC, mail.deliver)
     from . import jobs, search
     from .payments import services as payments
+    from .settlement import payouts
 
     payments.init_app(app)
+    payouts.init_app(app)
     search.init_app(app)
     jobs.init_app(app)
     if app.config["OUTBOX_INPROCESS"] and not app.testing:

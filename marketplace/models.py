@@ -19,14 +19,15 @@ from .orders.models import (
 from .outbox.models import OutboxMessage
 from .payments.models import Payment, Refund
 from .plugins.models import MerchantPlugin, PlatformPlugin, PlatformSetting
-from .settlement.models import LedgerEntry
+from .settlement.models import LedgerEntry, Payout, PayoutAccount, PayoutEntry, PayoutEvent
 from .stores.models import OpeningInterval, Store, StoreException
 
 __all__ = [
     "AuditEntry", "Cart", "CartLine", "Category", "Checkout", "IdempotencyRecord", "Invitation",
     "LedgerEntry", "Listing", "ListingImage", "ListingTag", "Membership", "Merchant",
     "MerchantPlugin", "MerchantStatusChange", "OpeningInterval", "Order", "OrderAdjustment",
-    "OrderLine", "OutboxMessage", "Payment", "PersonalAccessToken", "PickupSlotLoad",
+    "OrderLine", "OutboxMessage", "Payment", "Payout", "PayoutAccount", "PayoutEntry",
+    "PayoutEvent", "PersonalAccessToken", "PickupSlotLoad",
     "PlatformPlugin", "PlatformSetting", "Refund", "StockLevel", "StockMovement", "Store",
     "StoreException", "StoreReturn", "StoreReturnLine", "User", "Variant",
 ]

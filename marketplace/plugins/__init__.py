@@ -20,6 +20,7 @@ from .providers import (  # noqa: E402
     Carrier,
     CodeFormat,
     PaymentProvider,
+    PayoutMethod,
     ProviderRegistry,
     SlotSource,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "CodeFormat",
     "Level",
     "PaymentProvider",
+    "PayoutMethod",
     "PluginInfo",
     "ProviderRegistry",
     "Setting",

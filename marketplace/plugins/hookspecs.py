@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from markupsafe import Markup
 
     from ..merchants.models import Merchant
-    from .providers import Carrier, CodeFormat, PaymentProvider, SlotSource
+    from .providers import Carrier, CodeFormat, PaymentProvider, PayoutMethod, SlotSource
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,25 @@ def marketplace_register_code_formats(register: Callable[[CodeFormat], CodeForma
         @hookimpl
         def marketplace_register_code_formats(register):
             register(SignedQr())
+    """
+
+
+@hookspec
+def marketplace_register_payout_methods(
+        register: Callable[[PayoutMethod], PayoutMethod]) -> None:
+    """Hand the platform this plugin's payout methods (``PayoutMethod`` instances).
+
+    Called once at start-up on every loaded plugin. Call ``register(method)`` for each way
+    the plugin can pay merchants their payouts (a bank's transfer API, a wallet); the admin
+    then chooses it for a draft payout, and its ``send`` is called after the commit, through
+    the outbox. A second method with an identifier already taken makes start-up fail.
+    Returns nothing.
+
+    Example::
+
+        @hookimpl
+        def marketplace_register_payout_methods(register):
+            register(BankApiTransfer())
     """
 
 

@@ -31,7 +31,14 @@ from .. import __version__ as CORE_VERSION
 from ..errors import MarketplaceError, ValidationError
 from . import PROJECT_NAME, hookspecs
 from .metadata import Level, PluginInfo
-from .providers import Carrier, CodeFormat, PaymentProvider, ProviderRegistry, SlotSource
+from .providers import (
+    Carrier,
+    CodeFormat,
+    PaymentProvider,
+    PayoutMethod,
+    ProviderRegistry,
+    SlotSource,
+)
 from .states import PlatformStatus
 
 log = logging.getLogger(__name__)
@@ -102,6 +109,7 @@ class PluginPlatform:
         self.carriers = ProviderRegistry("carrier", Carrier, self)
         self.slot_sources = ProviderRegistry("slot source", SlotSource, self)
         self.code_formats = ProviderRegistry("code format", CodeFormat, self)
+        self.payout_methods = ProviderRegistry("payout method", PayoutMethod, self)
         self.migration_locations: list[str] = []
         self.blueprint_owners: dict[str, str] = {}
         self.safe_mode = bool(app.config.get("PLUGINS_SAFE_MODE"))
@@ -260,7 +268,8 @@ class PluginPlatform:
                 ("marketplace_register_payment_providers", self.payment_providers),
                 ("marketplace_register_carriers", self.carriers),
                 ("marketplace_register_slot_sources", self.slot_sources),
-                ("marketplace_register_code_formats", self.code_formats)):
+                ("marketplace_register_code_formats", self.code_formats),
+                ("marketplace_register_payout_methods", self.payout_methods)):
             for plugin_name, impl in self.each_implementation(hook):
                 _call(impl, register=_bound_register(registry, plugin_name))
         for plugin_name, impl in self.each_implementation("marketplace_migration_locations"):

@@ -150,6 +150,27 @@ class CodeFormat(Provider):
         """Read a scanned or typed code back; raises ``ValidationError`` when it is not one."""
 
 
+class PayoutMethod(Provider):
+    """A way for the platform to pay a merchant its payout (a bank's transfer API, a wallet).
+
+    Platform level: the admin chooses it for a draft payout, and the outbox worker calls
+    ``send`` after that choice committed. Without one, payouts go by the bank file."""
+
+    def supports_currency(self, currency: str) -> bool:
+        """Whether payouts in this ISO 4217 currency are possible. Default: all."""
+        return True
+
+    @abstractmethod
+    def send(self, payout: Any) -> str:
+        """Pay ``payout.amount`` (minor units of ``payout.currency``) to the account the payout
+        holds (``bank_code``, ``bank_name``, ``account_number``, ``holder``), with
+        ``payout.transfer_message`` as the message. Return the transfer's reference (it is
+        recorded and the payout is paid). Raise ``ValidationError`` when the money cannot go
+        (the payout goes back to draft with the message, for the admin). Any other exception
+        is retried later by the outbox, so use ``payout.code`` as the idempotency key: the
+        same payout must never be paid twice."""
+
+
 P = TypeVar("P", bound=Provider)
 
 

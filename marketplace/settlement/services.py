@@ -180,12 +180,17 @@ def statement_csv(merchant_id: int, chosen: Period) -> str:
     in the period's time zone), oldest first: what an accountant imports."""
     rows = db.session.execute(entries(merchant_id, chosen, with_numbers=True,
                                       oldest_first=True))
+    return entries_csv(rows, chosen.zone)
+
+
+def entries_csv(rows, zone: ZoneInfo) -> str:
+    """``(entry, order number)`` rows as the statement's CSV (a payout's statement too)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for entry, number in rows:
         writer.writerow([
-            entry.created_at.astimezone(chosen.zone).isoformat(timespec="seconds"), number,
+            entry.created_at.astimezone(zone).isoformat(timespec="seconds"), number,
             entry.kind, entry.collected_by, entry.currency,
             to_decimal(entry.gross, entry.currency), to_decimal(entry.commission, entry.currency),
             to_decimal(entry.net, entry.currency), f"{entry.commission_bp / 100:.2f}"])

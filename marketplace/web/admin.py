@@ -250,4 +250,5 @@ def set_commission(merchant_id: int):
     return redirect(url_for("admin.merchant", merchant_id=merchant_id), code=303)
 
 
-from . import admin_plugins  # noqa: E402,F401  (registers the plugin pages on bp)
+# (importing these registers their pages on bp)
+from . import admin_payouts, admin_plugins  # noqa: E402,F401

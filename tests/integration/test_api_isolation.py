@@ -18,6 +18,7 @@ from marketplace.catalog import services as catalog
 from marketplace.extensions import db as _db
 from marketplace.merchants import services as merchants
 from marketplace.stores import services as stores
+from tests.support.payouts import a_payout
 
 
 def png() -> io.BytesIO:
@@ -56,10 +57,12 @@ REQUESTS = {
     ("DELETE", "/api/v1/staff/<int:membership_id>"): {},
     ("DELETE", "/api/v1/invitations/<int:invitation_id>"): {},
     ("DELETE", "/api/v1/tokens/<int:token_id>"): {},
+    ("GET", "/api/v1/payouts/<int:payout_id>"): {},
+    ("GET", "/api/v1/payouts/<int:payout_id>/entries"): {},
 }
 
 
-def build_merchant(make_merchant, make_store, make_listing, make_member, owner_of, app):
+def build_merchant(make_merchant, make_store, make_listing, make_member, owner_of, app, admin):
     """A merchant with one of everything an API route can name by id."""
     merchant = make_merchant()
     owner = owner_of(merchant)
@@ -77,11 +80,13 @@ def build_merchant(make_merchant, make_store, make_listing, make_member, owner_o
     token, _plaintext = accounts.create_token(user=owner.user, merchant_id=merchant.id,
                                               name="kho")
     order = _an_order(merchant, make_store, make_listing, owner.user)
+    payout = a_payout(merchant, order, admin)
     _db.session.flush()
     return {"merchant": merchant, "store_id": store.id, "exception_id": exception.id,
             "listing_id": listing.id, "variant_id": listing.variants[1].id,
             "image_id": image.id, "membership_id": member.id,
-            "invitation_id": invitation.id, "token_id": token.id, "order_id": order.id}
+            "invitation_id": invitation.id, "token_id": token.id, "order_id": order.id,
+            "payout_id": payout.id}
 
 
 def _an_order(merchant, make_store, make_listing, buyer):
@@ -102,6 +107,7 @@ def snapshot(ids: dict) -> dict:
     from marketplace.catalog.models import Listing, ListingImage, Variant
     from marketplace.merchants.models import Invitation, Membership
     from marketplace.orders.models import Order
+    from marketplace.settlement.models import Payout
     from marketplace.stores.models import Store, StoreException
 
     _db.session.expire_all()
@@ -118,14 +124,17 @@ def snapshot(ids: dict) -> dict:
         "invitation": _db.session.get(Invitation, ids["invitation_id"]).revoked_at,
         "token": _db.session.get(PersonalAccessToken, ids["token_id"]).revoked_at,
         "order": _db.session.get(Order, ids["order_id"]).state,
+        "payout": _db.session.get(Payout, ids["payout_id"]).state,
     }
 
 
 @pytest.fixture
 def two_merchants(app, db, make_merchant, make_store, make_listing, make_member, owner_of,
-                  api_token):
-    mine = build_merchant(make_merchant, make_store, make_listing, make_member, owner_of, app)
-    theirs = build_merchant(make_merchant, make_store, make_listing, make_member, owner_of, app)
+                  api_token, admin_user):
+    mine = build_merchant(make_merchant, make_store, make_listing, make_member, owner_of, app,
+                          admin_user)
+    theirs = build_merchant(make_merchant, make_store, make_listing, make_member, owner_of, app,
+                            admin_user)
     db.session.commit()
     token = api_token(owner_of(mine["merchant"]))
     db.session.commit()

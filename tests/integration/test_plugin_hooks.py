@@ -17,7 +17,7 @@ from marketplace.plugins.manager import current_platform
 from marketplace.plugins.migrations import add_plugin_locations
 from marketplace.plugins.storefront import page_context, render_slot
 from marketplace.stores import services as stores
-from tests.support.plugin_apps import GOOD, plugin_config
+from tests.support.plugin_apps import GOOD, PAYOUTS, plugin_config
 
 
 @pytest.fixture
@@ -67,6 +67,16 @@ def test_marketplace_register_slot_sources(papp):
 def test_marketplace_register_code_formats(papp):
     code_format = current_platform().code_formats.get("plain")
     assert code_format.parse(code_format.issue(42)) == "42"
+
+
+def test_marketplace_register_payout_methods(make_app, db):
+    # The payout tests' own plugin folder (tests/support/plugin_dirs/payouts).
+    app = make_app(**plugin_config(PAYOUTS))
+    with app.app_context():
+        method = current_platform().payout_methods.get("test_transfer")
+        assert method.plugin == "test_payouts"
+        assert method.supports_currency("VND") and not method.supports_currency("USD")
+        assert list(current_platform().payout_methods) == [method]
 
 
 def test_marketplace_add_blueprints(papp):

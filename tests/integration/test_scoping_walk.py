@@ -23,11 +23,15 @@ from marketplace.catalog import services as catalog
 from marketplace.catalog.models import Listing, ListingImage, Variant
 from marketplace.merchants import services as merchants
 from marketplace.merchants.models import Invitation, Membership
+from marketplace.plugins import services as plugin_services
+from marketplace.settlement.models import Payout
 from marketplace.stores import services as stores
 from marketplace.stores.models import Store, StoreException
+from tests.support.payouts import a_payout
+from tests.support.shopping import PAY_AT_STORE, buy, pickup_choice, slot_at, stock
 
 ID_PARAMS = ("store_id", "exception_id", "listing_id", "variant_id", "image_id",
-             "membership_id", "invitation_id", "token_id")
+             "membership_id", "invitation_id", "token_id", "payout_id")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 DASHBOARD = "/dashboard/<merchant_slug>/"
 API = "/api/v1/"
@@ -75,7 +79,8 @@ def png() -> io.BytesIO:
 
 
 @pytest.fixture
-def tenants(db, make_merchant, make_store, make_listing, make_member, owner_of, api_token):
+def tenants(db, make_merchant, make_store, make_listing, make_member, owner_of, api_token,
+            admin_user):
     def tenant() -> Tenant:
         merchant = make_merchant()
         owner = owner_of(merchant)
@@ -91,12 +96,19 @@ def tenants(db, make_merchant, make_store, make_listing, make_member, owner_of, 
         token = api_token(owner)
         token_row = db.session.scalars(sa.select(PersonalAccessToken).where(
             PersonalAccessToken.token_hash == accounts.hash_token(token))).one()
+        plugin_services.set_enabled(merchant, PAY_AT_STORE, True)
+        counter = make_store(merchant, pickup_enabled=True)
+        stock(counter, listing.variants[0], 2)
+        order = buy(owner.user, [(listing.variants[0], 1)],
+                    [pickup_choice(merchant, counter, slot_at(counter))]).orders[0]
+        payout = a_payout(merchant, order, admin_user)
         return Tenant(merchant, owner, token, {
             "merchant_slug": merchant.slug, "store_id": store.id,
             "exception_id": exception.id, "listing_id": listing.id,
             "variant_id": listing.variants[0].id, "image_id": image.id,
             "membership_id": staff.id, "invitation_id": invitation.id,
-            "token_id": token_row.id, "other_store_id": other_store.id})
+            "token_id": token_row.id, "other_store_id": other_store.id,
+            "payout_id": payout.id})
 
     a, b = tenant(), tenant()
     db.session.commit()  # views roll back on errors: the set-up must survive that
@@ -116,6 +128,7 @@ def snapshot(db, tenant: Tenant) -> dict:
         "membership": db.session.get(Membership, ids["membership_id"]),
         "invitation": db.session.get(Invitation, ids["invitation_id"]),
         "token": db.session.get(PersonalAccessToken, ids["token_id"]),
+        "payout": db.session.get(Payout, ids["payout_id"]),
     }
     state = {}
     for name, row in rows.items():

@@ -24,3 +24,7 @@ def english_client(app):
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
+
+
+# One test plugin: a payout method that records what it is asked (the payout tests).
+PAYOUTS = PLUGIN_DIRS / "payouts"

@@ -71,6 +71,7 @@ from . import (  # noqa: E402,F401
     listings,
     orders,
     overview,
+    payouts,
     plugins,
     profile,
     staff,

@@ -26,6 +26,7 @@ from ..inventory.models import StockLevel
 from ..merchants import services as merchant_services
 from ..merchants.models import Merchant
 from ..plugins import services as plugin_services
+from ..settlement import payout_accounts
 from ..stores import services as store_services
 from ..stores.models import OpeningInterval, Store
 from ..theming.services import set_theme
@@ -107,10 +108,18 @@ class _Loader:
             set_theme(merchant, THEMES[shop.slug])
         # Every demo shop takes orders paid at the counter.
         plugin_services.set_enabled(merchant, "payment_pay_at_store", True)
+        # … and cards, offered once the platform admin has entered the Stripe keys.
+        plugin_services.set_enabled(merchant, "payment_stripe", True)
         if shop.slug in TRANSFERS:
             plugin_services.update_merchant_settings(merchant, "payment_vietqr",
                                                      TRANSFERS[shop.slug])
             plugin_services.set_enabled(merchant, "payment_vietqr", True)
+            # Payouts go to the same account the customers' transfers go to.
+            account = TRANSFERS[shop.slug]
+            payout_accounts.save(merchant, {
+                "currency": "VND", "bank_code": account["bank_bin"],
+                "account_number": account["account_number"],
+                "holder": account["account_name"]})
         self.created["merchants"] += 1
         return merchant
 

@@ -140,19 +140,6 @@ def payment_authorized(order: Order, payment, *, actor: Actor, capture_before=No
     return _paid(order, actor=actor, now=now)
 
 
-def payment_captured_at_order(order: Order, payment, amount: int, *, actor: Actor,
-                              reference: str | None = None,
-                              now: datetime | None = None) -> Order:
-    """An online provider took the order's money at once (nothing to collect later, or a
-    pickup beyond an authorization's life): captured and confirmed."""
-    order = lock(order)
-    if _waiting_payment(order).id != payment.id:
-        raise ValidationError.field("order", _l("This order has no payment waiting."))
-    payment.reference = reference or payment.reference
-    payments.captured(payment, amount, actor=actor)
-    return _paid(order, actor=actor, now=now)
-
-
 def _waiting_payment(order: Order):
     if order.state != S.PENDING_PAYMENT:
         raise ValidationError.field("order", _l("This order is not waiting for a payment."))

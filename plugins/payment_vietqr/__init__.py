@@ -26,22 +26,21 @@ from marketplace.payments.emvco import DataObject
 from marketplace.payments.states import PaymentState, RefundState
 from marketplace.plugins import PaymentProvider, PluginInfo, Setting, hookimpl
 from marketplace.plugins.services import merchant_settings
-from marketplace.validation import fold_vietnamese
+from marketplace.settlement.banks import (
+    HOLDER,
+    NAPAS_BANKS,
+    account_number_pattern,
+    normal_holder,
+)
 
 NAME = "payment_vietqr"
 NAPAS = "A000000727"           # NAPAS's application id: the merchant-account template's GUID
 TO_ACCOUNT = "QRIBFTTA"        # the service: a transfer to an account number
 VND = "704"                    # ISO 4217 numeric
-# Banks by BIN (NAPAS's 6-digit bank identifier), the largest first.
-BANKS = (
-    ("970436", "Vietcombank"), ("970415", "VietinBank"), ("970418", "BIDV"),
-    ("970405", "Agribank"), ("970422", "MB Bank"), ("970407", "Techcombank"),
-    ("970416", "ACB"), ("970432", "VPBank"), ("970423", "TPBank"), ("970403", "Sacombank"),
-    ("970437", "HDBank"), ("970441", "VIB"), ("970443", "SHB"), ("970431", "Eximbank"),
-    ("970426", "MSB"), ("970448", "OCB"), ("970440", "SeABank"), ("970449", "LPBank"),
-)
-ACCOUNT = re.compile(r"[0-9A-Z]{4,19}")
-HOLDER = re.compile(r"[A-Z0-9 .,&-]{2,50}")
+# Banks by BIN (NAPAS's 6-digit bank identifier), and how accounts and holders are written:
+# the same as for payout accounts.
+BANKS = NAPAS_BANKS
+ACCOUNT = account_number_pattern("VND")
 
 PLUGIN = PluginInfo(
     name=NAME,
@@ -68,11 +67,6 @@ def reference(order) -> str:
     """The transfer's message: the order number, letters and digits only (banking apps drop
     or mangle other characters), so staff find the order from their bank statement."""
     return re.sub(r"[^0-9A-Z]", "", order.number.upper())
-
-
-def holder(name: str) -> str:
-    """The account holder as banks print it: upper case, no accents."""
-    return " ".join(fold_vietnamese(name).upper().split())
 
 
 def payload(*, bank_bin: str, account_number: str, amount: int, message: str) -> str:
@@ -117,7 +111,7 @@ class VietQRTransfer(PaymentProvider):
         order = context["order"]
         settings = merchant_settings(order.merchant, NAME)
         account = (settings.get("account_number") or "").replace(" ", "").upper()
-        name = holder(settings.get("account_name") or "")
+        name = normal_holder(settings.get("account_name") or "")
         bank = settings.get("bank_bin") or ""
         if not (ACCOUNT.fullmatch(account) and HOLDER.fullmatch(name)
                 and bank in dict(BANKS)):

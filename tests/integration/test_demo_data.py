@@ -208,3 +208,17 @@ def test_the_storefront_shows_the_demo(demo):
     assert "22.990.000\xa0₫" in html and "Sao Việt Thái Hà" in html
     store = client.get("/m/suong-som/s/bui-vien", headers={"Accept-Language": "en"})
     assert "06:30 – 02:00 (next day)" in store.get_data(as_text=True)
+
+
+def test_every_shop_takes_cards_and_the_transfer_shop_has_its_payout_account(demo_db):
+    from marketplace.plugins.models import MerchantPlugin
+    from marketplace.settlement.payout_accounts import account_for
+
+    merchants = {m.slug: m for m in demo_db.session.scalars(sa.select(Merchant))}
+    cards = set(demo_db.session.scalars(sa.select(MerchantPlugin.merchant_id).where(
+        MerchantPlugin.plugin_name == "payment_stripe", MerchantPlugin.enabled)))
+    assert cards == {m.id for m in merchants.values()}
+    account = account_for(merchants["suong-som"].id, "VND")
+    assert (account.bank_code, account.account_number, account.holder) == (
+        "970436", "1023456789", "CONG TY TNHH SUONG SOM")
+    assert account_for(merchants["moc-lan"].id, "VND") is None

@@ -18,18 +18,9 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from marketplace.accounts.services import create_token, register_user
-from marketplace.cart import services as carts
-from marketplace.catalog.services import change_status, create_listing
 from marketplace.extensions import db
-from marketplace.inventory.services import adjust_stock
-from marketplace.merchants.services import change_status as merchant_status
-from marketplace.merchants.services import create_merchant
-from marketplace.orders import checkout, codes
 from marketplace.orders.models import AuditEntry, Checkout, Order
 from marketplace.outbox.services import drain
-from marketplace.plugins import services as plugin_services
-from marketplace.stores.services import create_store, set_opening_hours
 from tests.support.apps import fresh_database_app
 from tests.support.cards import (
     WEBHOOK_SECRET,
@@ -41,12 +32,10 @@ from tests.support.cards import (
 )
 from tests.support.localstripe_server import post_form
 from tests.support.meilisearch_server import free_port
-from tests.support.shopping import slot_at
 from tests.support.stampede import all_at_once
+from tests.support.waiting_order import order_waiting_for_payment
 
 POOL = {"pool_size": 24, "max_overflow": 0, "pool_pre_ping": True, "pool_timeout": 120}
-OPEN_ALL_WEEK = [{"weekday": d, "opens": "00:00", "closes": "00:00", "overnight": True}
-                 for d in range(7)]
 KINDS = [("sqlite", 10), pytest.param("postgres", 10, marks=pytest.mark.postgres)]
 
 
@@ -54,39 +43,10 @@ def _card_order(app, api_base: str) -> dict:
     """A shop taking cards, and an order of 2 waiting for its card payment."""
     with app.app_context():
         configure_stripe(api_base)
-        owner = register_user(email="owner@example.vn", password="x" * 12, full_name="Chủ")
-        admin = register_user(email="admin@example.vn", password="x" * 12, full_name="QT")
-        admin.is_platform_admin = True
-        merchant = create_merchant(owner=owner, data={"name": "Giày"}, commission_bp=1000)
-        merchant_status(merchant, "approve", actor=admin)
-        plugin_services.set_enabled(merchant, "payment_stripe", True)
-        store = create_store(merchant, {
-            "name": "Chi nhánh", "address_line": "1", "city": "HCM", "latitude": 10,
-            "longitude": 106, "pickup_enabled": True, "pickup_lead_minutes": 0},
-            default_timezone="Asia/Ho_Chi_Minh")
-        set_opening_hours(store, OPEN_ALL_WEEK)
-        listing = create_listing(merchant, {"title": "Giày", "variants": [
-            {"sku": "G", "price": 450000}]})
-        change_status(listing, "publish")
-        adjust_stock(store=store, variant=listing.variants[0], delta=5, reason="receipt",
-                     actor_id=None)
-        buyer = register_user(email="buyer@example.vn", password="x" * 12, full_name="Khách")
-        cart = carts.cart_of_user(buyer, create=True)
-        carts.add_item(cart, listing.variants[0].id, 2)
-        placed = checkout.place(cart, customer=buyer, cart_version=carts.version(cart),
-                                raw_choices=[{
-                                    "merchant_id": merchant.id, "fulfilment": "pickup",
-                                    "store_id": store.id,
-                                    "slot_start": slot_at(store, now=datetime.now(UTC))
-                                    .start.isoformat(),
-                                    "payment_provider": "stripe"}])
-        _token, plaintext = create_token(user=owner, merchant_id=merchant.id, name="quầy")
         db.session.commit()
-        order = placed.orders[0]
-        found = {"checkout": placed.id, "order": order.id, "total": order.total,
-                 "token": plaintext, "code": codes.pickup_code(order)}
         db.session.remove()
-        return found
+    return order_waiting_for_payment(app, plugin="payment_stripe", provider="stripe",
+                                     price=450000)
 
 
 def _authorize_behind_our_back(app, ids) -> str:

@@ -45,8 +45,12 @@ def live_order(db, card_shop, buyer):
     """An order placed now (the card page and the API check the payment deadline against
     the clock)."""
     merchant, (store, _other), listing = card_shop()
+    return live_order_at(db, merchant, store, listing.variants[0], buyer)
+
+
+def live_order_at(db, merchant, store, variant, buyer):
     now = utcnow()
-    checkout = buy(buyer, [(listing.variants[0], 1)],
+    checkout = buy(buyer, [(variant, 1)],
                    [pickup_choice(merchant, store, slot_at(store, now=now), provider="stripe")],
                    now=now)
     db.session.commit()
@@ -222,3 +226,38 @@ def test_back_from_a_redirect_the_card_page_applies_the_payment(
         f"/orders/{order.number}")
     db.session.refresh(order)
     assert (order.state, order.payments[0].state) == ("confirmed", "authorized")
+
+
+def test_a_refund_stripe_finishes_later_is_completed_by_its_webhook(
+        db, client, card_shop, buyer, owner_of, stripe_platform):
+    """Stripe may answer a refund "pending" and finish it later (charge.refund.updated);
+    localstripe finishes at once, so the refund is made there directly, as if our request's
+    answer had said pending, and its webhook completes ours."""
+    from marketplace.orders import codes, lifecycle, returns
+    from marketplace.orders.audit import Actor
+    from marketplace.outbox.services import drain
+    from tests.support.cards import stripe_api
+
+    merchant, (store, _), listing = card_shop()
+    checkout, order = live_order_at(db, merchant, store, listing.variants[0], buyer)
+    assert plugin_module("paying").charge(checkout, "pm_card_visa").status == "authorized"
+    staff = Actor.staff(owner_of(merchant).user)
+    lifecycle.mark_ready(order, actor=staff)
+    lifecycle.collect(order, actor=staff, code=codes.pickup_code(order))
+    drain()
+    (line,) = order.lines
+    returns.return_in_store(order, store=store, actor=staff, reason="Lỗi",
+                            lines=[{"line_id": line.id, "quantity": 1,
+                                    "condition": "damaged"}])
+    (refund,) = order.refunds
+    made = stripe_api(stripe_platform).v1.refunds.create({
+        "payment_intent": order.payments[0].reference, "amount": refund.amount})
+    refund.reference = made["id"]
+    db.session.commit()
+    body, headers = signed({**intent_event(made["id"], "charge.refund.updated",
+                                           event_id="evt_refund_done"),
+                            "data": {"object": {"id": made["id"], "object": "refund"}}})
+    assert client.post(WEBHOOK, data=body, headers=headers).status_code == 200
+    db.session.refresh(refund)
+    assert refund.state == "succeeded"
+    assert client.post(WEBHOOK, data=body, headers=headers).get_json()["duplicate"] is True

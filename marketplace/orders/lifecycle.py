@@ -21,6 +21,7 @@ from ..fulfilment import slots
 from ..inventory.models import MovementReason
 from ..inventory.services import apply_movement, lock_level
 from ..payments import services as payments
+from ..payments.models import Payment
 from ..payments.states import PaymentState
 from ..plugins.events import emit
 from ..states import events_from, next_state
@@ -168,8 +169,6 @@ def capture_lapsing(payment_id: int, *, now: datetime) -> bool:
     pickup more than a card hold's life away); the collection or no-show later refunds what
     is not taken. Re-checked under the order's lock, so the counter and the clock never both
     queue a capture."""
-    from ..payments.models import Payment
-
     payment = db.session.get(Payment, payment_id)
     if payment is None:
         return False

@@ -25,6 +25,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
 from ..database import MAX_ID, get_scoped, scoped, utcnow
@@ -55,6 +56,18 @@ def _require_admin(actor: User | None) -> None:
 
 
 # --- reading ---------------------------------------------------------------------------------
+
+def listing(*, state: str = "", merchant_id: int | None = None, limit: int) -> list[Payout]:
+    """Batches for the platform admin, newest first; filtered by state (an unknown one is
+    ignored) and merchant."""
+    query = (sa.select(Payout).options(selectinload(Payout.merchant))
+             .order_by(Payout.created_at.desc(), Payout.id.desc()))
+    if state in {s.value for s in State}:
+        query = query.where(Payout.state == state)
+    if merchant_id:
+        query = query.where(Payout.merchant_id == merchant_id)
+    return list(db.session.scalars(query.limit(limit)))
+
 
 def merchant_payouts(merchant_id: int) -> sa.Select:
     """The merchant's batches, newest first (cancelled ones too: they are history)."""

@@ -6,19 +6,17 @@ bank's reference, or cancel it (its rows are free again). The rules are in
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from ..auth import admin_required
-from ..errors import MarketplaceError, ValidationError
+from ..errors import MarketplaceError
 from ..extensions import db
 from ..merchants.models import Merchant
 from ..settlement import payouts
+from ..settlement import services as settlement
 from ..settlement.models import Payout
 from ..settlement.states import PAYOUT_TRANSITIONS, STATE_LABELS, PayoutState
 from ..states import events_from
@@ -28,26 +26,13 @@ from .admin import _merchant_or_404, bp
 LIST_LIMIT = 200
 
 
-def _day(text: str | None, field: str) -> date | None:
-    text = (text or "").strip()
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        raise ValidationError.field(field, _("Enter a date as YYYY-MM-DD.")) from None
-
-
 def _render_list(*, errors=None, message=None, status: int = 200, values=None):
     state = request.args.get("state") or ""
-    query = (sa.select(Payout).options(selectinload(Payout.merchant))
-             .order_by(Payout.created_at.desc(), Payout.id.desc()))
-    if state in {s.value for s in PayoutState}:
-        query = query.where(Payout.state == state)
     merchant_id = request.args.get("merchant_id", type=int)
-    if merchant_id:
-        query = query.where(Payout.merchant_id == merchant_id)
     merchants = list(db.session.scalars(sa.select(Merchant).order_by(Merchant.name)))
     return render_template(
-        "admin/payouts.html", payouts=list(db.session.scalars(query.limit(LIST_LIMIT))),
+        "admin/payouts.html",
+        payouts=payouts.listing(state=state, merchant_id=merchant_id, limit=LIST_LIMIT),
         merchants=merchants, state=state, states=list(PayoutState),
         state_labels=STATE_LABELS, errors=errors or {}, message=message,
         values=values or {"merchant_id": str(merchant_id or ""), "currency": "VND"},
@@ -78,10 +63,11 @@ def payout_create():
     try:
         merchant = _merchant_or_404(valid_int(values["merchant_id"] or 0, "merchant_id",
                                               minimum=1))
+        zone = current_app.config["DEFAULT_TIMEZONE"]
+        days = settlement.period(values["from"], values["to"], zone)
         payout = payouts.create(
             merchant, currency=values["currency"] or merchant.default_currency,
-            first=_day(values["from"], "from"), last=_day(values["to"], "to"),
-            zone=current_app.config["DEFAULT_TIMEZONE"],
+            first=days.first, last=days.last, zone=zone,
             actor=current_user._get_current_object())
     except MarketplaceError as exc:
         db.session.rollback()

@@ -10,14 +10,11 @@ from marshmallow import Schema, fields
 
 from marketplace.api.blueprint import ApiBlueprint
 from marketplace.api.consumer import authenticated
+from marketplace.api.schemas.orders import MONEY
 from marketplace.auth import consumer_user
-from marketplace.database import utcnow
-from marketplace.errors import ValidationError
 from marketplace.orders import queries
 
-from . import gateway, intents, paying
-
-MONEY = {"description": "An amount in the currency's minor unit (VND: đồng)."}
+from . import gateway, paying
 
 blp = ApiBlueprint(f"{gateway.NAME}_api", __name__, url_prefix="/api/v1/consumer/checkouts",
                    description="Card payments (Stripe) of a consumer's checkout: authorized "
@@ -58,14 +55,11 @@ class CardPayment(MethodView):
     def get(self, checkout_id):
         """What is still to pay by card for a checkout"""
         found = queries.customer_checkout(consumer_user(), checkout_id)
-        now = utcnow()
-        shares = intents.waiting_shares(found, now)
-        if not shares:
-            raise ValidationError(intents.NOTHING_TO_PAY)
-        return {"checkout_id": found.id, "amount": sum(p.amount for p in shares),
-                "currency": found.currency, "orders": [p.order.number for p in shares],
+        owed = paying.due(found)
+        return {"checkout_id": found.id, "amount": owed.amount, "currency": owed.currency,
+                "orders": [p.order.number for p in owed.shares],
                 "publishable_key": gateway.settings()["publishable_key"],
-                "late_pickup_orders": [p.order.number for p in paying.late_shares(found, now)]}
+                "late_pickup_orders": [p.order.number for p in owed.late]}
 
     @authenticated()
     @blp.doc(security=[{"token": []}])

@@ -29,7 +29,7 @@ from marketplace.orders.audit import SYSTEM
 from marketplace.orders.models import Checkout, Order
 from marketplace.orders.states import OrderState
 from marketplace.payments import services as payments
-from marketplace.payments.models import Payment
+from marketplace.payments.models import Payment, Refund
 from marketplace.payments.states import PaymentEvent, PaymentState, RefundState
 from marketplace.urls import public_url
 
@@ -338,8 +338,6 @@ def refund(item) -> RefundState:
 
 def refund_answered(refund_object) -> None:
     """Stripe's later word on a refund (its webhook, the refund re-fetched)."""
-    from marketplace.payments.models import Refund
-
     item = db.session.scalars(sa.select(Refund).where(
         Refund.reference == refund_object["id"])).first()
     if item is None:

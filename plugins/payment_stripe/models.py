@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.database import UTCDateTime, utcnow
+from marketplace.database import TimestampMixin, UTCDateTime, utcnow
 from marketplace.extensions import db
 
 
-class CardIntent(db.Model):
+class CardIntent(TimestampMixin, db.Model):
     """One Stripe PaymentIntent: one card payment for the card-paid orders of a checkout,
     possibly of several merchants. Each order keeps its own ``Payment`` (its share, with the
     intent's id as ``reference``); this row is what the shares have in common.
@@ -35,9 +35,6 @@ class CardIntent(db.Model):
     card_brand: Mapped[str | None] = mapped_column(sa.String(32))
     card_last4: Mapped[str | None] = mapped_column(sa.String(4))
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
-                                                 onupdate=utcnow, nullable=False)
 
     __table_args__ = (sa.CheckConstraint("amount > 0", name="amount"),)
 

@@ -9,6 +9,7 @@ any more (its orders expired while the customer typed) is released after that co
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import stripe
@@ -35,12 +36,31 @@ class StripeUnavailable(MarketplaceError):
     code = "payment_provider_unavailable"
 
 
-def late_shares(checkout: Checkout, now: datetime) -> list:
-    """Card payments whose pickup (or try-on) ends after a card hold made now would lapse:
-    the customer is told at checkout that the money is taken earlier."""
+@dataclass(frozen=True)
+class Due:
+    """What a checkout still has to pay by card: its waiting shares, their sum, and those
+    whose pickup (or try-on) ends after a card hold made now would lapse, so the customer is
+    told the money is taken earlier."""
+
+    shares: list
+    amount: int
+    currency: str
+    late: list
+
+    @property
+    def deadline(self) -> datetime:
+        return min(p.order.expires_at for p in self.shares)
+
+
+def due(checkout: Checkout, now: datetime | None = None) -> Due:
+    """The checkout's card payment still to make; ``ValidationError`` when there is none."""
+    now = now or utcnow()
+    shares = intents.waiting_shares(checkout, now)
+    if not shares:
+        raise ValidationError(intents.NOTHING_TO_PAY)
     lapse = now + gateway.CARD_HOLD - _margin()
-    return [p for p in intents.waiting_shares(checkout, now)
-            if lifecycle.hold_end_once_paid(p.order, now) > lapse]
+    return Due(shares=shares, amount=sum(p.amount for p in shares), currency=checkout.currency,
+               late=[p for p in shares if lifecycle.hold_end_once_paid(p.order, now) > lapse])
 
 
 def _margin() -> timedelta:

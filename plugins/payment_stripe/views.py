@@ -8,7 +8,6 @@ from flask import Blueprint, flash, jsonify, make_response, redirect, request, u
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from marketplace.database import utcnow
 from marketplace.errors import MarketplaceError
 from marketplace.extensions import csrf, db
 from marketplace.orders import queries
@@ -28,19 +27,17 @@ def pay_page(checkout_id: int):
     found = queries.customer_checkout(current_user, checkout_id)
     if request.args.get("payment_intent"):  # back from a payment method's redirect
         return _back_from_redirect(found, request.args["payment_intent"])
-    now = utcnow()
-    shares = intents.waiting_shares(found, now)
-    if not shares:
-        flash(str(intents.NOTHING_TO_PAY), "info")
+    try:
+        owed = paying.due(found)
+    except MarketplaceError as exc:  # paid, cancelled or expired meanwhile
+        flash(str(exc.message), "info")
         return redirect(url_for("shop.orders"), code=303)
     config = gateway.settings()
-    amount = sum(p.amount for p in shares)
     js_url = config["js_url"] or "https://js.stripe.com/v3/"
     response = make_response(render_storefront(
-        "payment_stripe/pay.html", checkout=found, shares=shares, amount=amount,
-        currency=found.currency, stripe_amount=gateway.to_stripe(amount, found.currency),
+        "payment_stripe/pay.html", checkout=found, due=owed,
+        stripe_amount=gateway.to_stripe(owed.amount, owed.currency),
         publishable_key=config["publishable_key"], js_url=js_url,
-        late=paying.late_shares(found, now), deadline=min(p.order.expires_at for p in shares),
         locale=str(get_locale() or "en")))
     # Stripe's script and its frames are the only outside code this site ever runs.
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(js_url))

@@ -242,7 +242,7 @@ def test_a_merchant_may_charge_late_pickups_at_once(db, card_shop, buyer, stripe
     # Another order, once the hold (less the safety margin) ends before its pickup.
     second, other_order, _s, _v = order_by_card(shop, buyer, index=1)
     monkeypatch.setitem(current_app.config, "CAPTURE_MARGIN_HOURS", 24 * 9)
-    late = plugin_module("paying").late_shares(second, NOW)
+    late = plugin_module("paying").due(second, NOW).late
     assert [p.order.number for p in late] == [other_order.number]
     pay(second)
     drain()

@@ -128,6 +128,9 @@ def from_environment(instance_path: str) -> dict:
         "CAPTURE_MARGIN_HOURS": _int("CAPTURE_MARGIN_HOURS", 24),
         # "Please collect it soon" goes out this long before an order's hold lapses.
         "ORDER_REMINDER_MINUTES": _int("ORDER_REMINDER_MINUTES", 60),
+        # The code format of every redeemable code's QR (a registered CodeFormat); without
+        # it codes are human codes only.
+        "CODE_FORMAT": os.environ.get("CODE_FORMAT", "signed_qr"),
         "PICKUP_CODE_RATE_LIMIT": os.environ.get("PICKUP_CODE_RATE_LIMIT",
                                                  "10 per minute;60 per hour"),
         # Background jobs (Huey): SQLite storage in the instance folder unless Redis is set;

@@ -28,6 +28,7 @@ from ..inventory.services import apply_movement, lock_level
 from ..payments import services as payments
 from ..plugins.manager import current_platform
 from ..plugins.providers import PaymentProvider
+from ..redemption import services as redemption
 from ..stores.models import Store
 from ..validation import optional_text
 from . import codes
@@ -169,7 +170,7 @@ def _new_order(checkout: Checkout, choice: Choice, customer, now: datetime) -> O
         expires_at=_expiry(choice, now, online), currency=part.currency,
         subtotal=pricing.subtotal, adjustments_total=pricing.adjustments_total,
         total=pricing.total, payment_provider=choice.provider.identifier,
-        code_salt=codes.new_salt(), customer_note=choice.note)
+        customer_note=choice.note)
     for line in part.lines:
         variant = line.variant
         order.lines.append(OrderLine(
@@ -219,6 +220,7 @@ def place(cart: Cart | None, *, customer, raw_choices: list, cart_version: str |
         if choice.window is not None:
             slots.book(choice.store, choice.window[0])
         payments.start(order, choice.provider, actor=actor)
+        redemption.issue(order.merchant_id, codes.KIND, order.id)
         announce(order, None, OrderState(order.state), "place", actor=actor)
     carts.remove_merchants(cart, {c.part.merchant.id for c in choices})
     return checkout

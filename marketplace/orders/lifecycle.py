@@ -24,6 +24,7 @@ from ..payments import services as payments
 from ..payments.models import Payment
 from ..payments.states import PaymentState
 from ..plugins.events import emit
+from ..redemption import services as redemption
 from ..states import events_from, next_state
 from ..validation import optional_text, valid_int
 from . import codes, notifications
@@ -108,6 +109,7 @@ def _end_unfulfilled(order: Order, event: OrderEvent, *, actor: Actor, now: date
     """Cancel, expire or no-show: release stock and the slot, stop the payment."""
     transition(order, event, actor=actor, note=note, now=now)
     release_holds(order, actor=actor)
+    redemption.revoke(codes.KIND, order.id, reason=str(event), now=now)
     if order.slot_start is not None and order.slot_start > now:
         slots.release(order.store_id, order.slot_start)
     for payment in order.payments:
@@ -144,7 +146,7 @@ def payment_authorized(order: Order, payment, *, actor: Actor, capture_before=No
 def _waiting_payment(order: Order):
     if order.state != S.PENDING_PAYMENT:
         raise ValidationError.field("order", _l("This order is not waiting for a payment."))
-    payment = _live_payment(order)
+    payment = live_payment(order)
     if payment is None or payment.state != PaymentState.PENDING:
         raise ValidationError.field("order", _l("This order has no payment waiting."))
     return payment
@@ -247,7 +249,7 @@ def collect(order: Order, *, actor: Actor, code: str | None, quantities: dict | 
                                                     "as “bought nothing” instead."))
         raise ValidationError.field("lines", _l("Choose what the customer takes."))
     due = _settle_amount(order, taken)
-    payment = _live_payment(order)
+    payment = live_payment(order)
     offline = payment is not None and payments.provider_for(payment).offline
     if offline and due > 0 and not payment_taken:
         raise ValidationError.field("payment_taken", _l("Take the payment at the counter first."))
@@ -267,6 +269,9 @@ def collect(order: Order, *, actor: Actor, code: str | None, quantities: dict | 
         line.held_quantity = 0
     order.settled_total = due
     transition(order, E.COLLECT, actor=actor, now=now)
+    # Handed over on the order's page: the QR code is used up too (no-op after a scan).
+    redemption.close(codes.KIND, order.id, store_id=order.store_id, staff_id=actor.user_id,
+                     now=now)
     if payment is not None:
         if due == 0:
             payments.stop(payment, actor=actor)
@@ -315,7 +320,7 @@ def staff_events(order: Order) -> list[str]:
     return allowed
 
 
-def _live_payment(order: Order):
+def live_payment(order: Order):
     live = [p for p in order.payments
             if p.state in (PaymentState.PENDING, PaymentState.AUTHORIZED)]
     return live[-1] if live else None

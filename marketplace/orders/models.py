@@ -56,8 +56,6 @@ class Order(TimestampMixin, db.Model):
     # What the customer finally owes for what they took (partial pickup, reserve-and-try).
     settled_total: Mapped[int | None] = mapped_column(sa.BigInteger)
     payment_provider: Mapped[str] = mapped_column(sa.String(48), nullable=False)
-    # The pickup code is derived from this salt and the app secret, never stored itself.
-    code_salt: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     customer_note: Mapped[str | None] = mapped_column(sa.String(500))
     cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

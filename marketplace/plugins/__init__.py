@@ -19,6 +19,8 @@ from .metadata import Category, Level, PluginInfo  # noqa: E402
 from .providers import (  # noqa: E402
     Carrier,
     CodeFormat,
+    CodeKind,
+    ParsedCode,
     PaymentProvider,
     PayoutMethod,
     ProviderRegistry,
@@ -30,7 +32,9 @@ __all__ = [
     "Carrier",
     "Category",
     "CodeFormat",
+    "CodeKind",
     "Level",
+    "ParsedCode",
     "PaymentProvider",
     "PayoutMethod",
     "PluginInfo",

@@ -18,3 +18,10 @@ def marketplace_prepare_jinja_env(env) -> None:
 
     # Every environment (the app's and each theme's) can place plugin slots.
     env.globals["slot"] = slot
+
+
+@hookimpl
+def marketplace_register_code_kinds(register) -> None:
+    from ..orders.redeeming import PickupKind
+
+    register(PickupKind())

@@ -29,7 +29,14 @@ if TYPE_CHECKING:
     from markupsafe import Markup
 
     from ..merchants.models import Merchant
-    from .providers import Carrier, CodeFormat, PaymentProvider, PayoutMethod, SlotSource
+    from .providers import (
+        Carrier,
+        CodeFormat,
+        CodeKind,
+        PaymentProvider,
+        PayoutMethod,
+        SlotSource,
+    )
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,24 @@ def marketplace_register_code_formats(register: Callable[[CodeFormat], CodeForma
         @hookimpl
         def marketplace_register_code_formats(register):
             register(SignedQr())
+    """
+
+
+@hookspec
+def marketplace_register_code_kinds(register: Callable[[CodeKind], CodeKind]) -> None:
+    """Hand the platform the kinds of redeemable things this plugin issues codes for
+    (``CodeKind`` instances: an appointment, an event ticket …).
+
+    Called once at start-up on every loaded plugin; duplicates fail start-up. The core
+    registers ``pickup`` and ``voucher`` itself. The plugin then issues codes with
+    ``marketplace.redemption.services.issue`` and staff redeem them with the same scanner.
+    Returns nothing.
+
+    Example::
+
+        @hookimpl
+        def marketplace_register_code_kinds(register):
+            register(TicketKind())
     """
 
 

@@ -34,6 +34,7 @@ from .metadata import Level, PluginInfo
 from .providers import (
     Carrier,
     CodeFormat,
+    CodeKind,
     PaymentProvider,
     PayoutMethod,
     ProviderRegistry,
@@ -109,6 +110,7 @@ class PluginPlatform:
         self.carriers = ProviderRegistry("carrier", Carrier, self)
         self.slot_sources = ProviderRegistry("slot source", SlotSource, self)
         self.code_formats = ProviderRegistry("code format", CodeFormat, self)
+        self.code_kinds = ProviderRegistry("code kind", CodeKind, self)
         self.payout_methods = ProviderRegistry("payout method", PayoutMethod, self)
         self.migration_locations: list[str] = []
         self.blueprint_owners: dict[str, str] = {}
@@ -269,6 +271,7 @@ class PluginPlatform:
                 ("marketplace_register_carriers", self.carriers),
                 ("marketplace_register_slot_sources", self.slot_sources),
                 ("marketplace_register_code_formats", self.code_formats),
+                ("marketplace_register_code_kinds", self.code_kinds),
                 ("marketplace_register_payout_methods", self.payout_methods)):
             for plugin_name, impl in self.each_implementation(hook):
                 _call(impl, register=_bound_register(registry, plugin_name))

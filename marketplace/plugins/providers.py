@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -138,16 +140,62 @@ class SlotSource(Provider):
         """Give a held slot back."""
 
 
+@dataclass(frozen=True)
+class ParsedCode:
+    """What a code format read out of a scanned text, after checking its signature."""
+
+    merchant_id: int
+    code_id: int
+    kind: str
+    subject_id: int
+    valid_from: datetime | None
+    valid_until: datetime | None
+
+
 class CodeFormat(Provider):
-    """How a redeemable thing is shown and read back at the counter."""
+    """How a redeemable code is written into a QR code and read back at the counter.
+
+    The platform uses one format for every code (``CODE_FORMAT`` in the config); the human
+    code that goes with it is the core's own. A format's payload must be verifiable without
+    the server (a scanner offline holds only what the format lets it download)."""
 
     @abstractmethod
-    def issue(self, subject: Any, **context: Any) -> Any:
-        """Make the code (payload, human code) for an order, voucher, ticket …"""
+    def issue(self, code: Any) -> str:
+        """The QR payload for a ``RedeemableCode`` row (id, merchant, kind, subject and
+        validity window are set). Called in the transaction that creates the row."""
 
     @abstractmethod
-    def parse(self, text: str) -> Any:
-        """Read a scanned or typed code back; raises ``ValidationError`` when it is not one."""
+    def parse(self, text: str) -> ParsedCode:
+        """Read a scanned text back and verify it; raise ``ValidationError`` when it is not
+        one of this format's payloads or its signature does not hold."""
+
+
+class CodeKind(Provider):
+    """What a code stands for (``identifier`` is the kind: ``pickup``, ``voucher`` …) and what
+    redeeming it does. The core registers its own kinds; a plugin adds one (an appointment,
+    an event ticket) through ``marketplace_register_code_kinds``."""
+
+    def store_ids(self, code: Any) -> set[int] | None:
+        """The stores where the code may be redeemed; ``None``: any store of the merchant."""
+        return None
+
+    @abstractmethod
+    def holder_id(self, code: Any) -> int | None:
+        """The user who holds the code and may see it (its QR image, its human code)."""
+
+    @abstractmethod
+    def describe(self, code: Any) -> dict:
+        """What the staff member must see before confirming, as JSON-ready data: ``title``
+        and optional ``lines`` (what to hand over), ``holder``, ``conditions``,
+        ``needs`` (fields the confirmation asks for, e.g. ``["amount"]``)."""
+
+    @abstractmethod
+    def redeem(self, code: Any, *, store: Any, actor: Any, details: dict,
+               now: datetime) -> dict:
+        """Do what redeeming means (hand the order over, apply the voucher to a bill) inside
+        the redemption's transaction; the code row is locked and already marked redeemed.
+        ``details`` are the fields the staff member confirmed. Raise a ``MarketplaceError``
+        to refuse (nothing is kept); return JSON-ready facts for the answer."""
 
 
 class PayoutMethod(Provider):

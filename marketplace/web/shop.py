@@ -13,7 +13,16 @@ import uuid
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -30,6 +39,8 @@ from ..fulfilment import slots
 from ..orders import checkout, codes, lifecycle, queries
 from ..orders.states import CUSTOMER_CANCELLABLE, Fulfilment, OrderState
 from ..payments import services as payments
+from ..redemption import images
+from ..redemption import services as redemption
 from ..theming import render_storefront
 
 bp = Blueprint("shop", __name__)
@@ -298,10 +309,28 @@ def order(number: str):
     found = queries.customer_order(current_user, number)
     return render_storefront(
         "storefront/order.html", order=found, store=found.store,
-        code=codes.display(codes.pickup_code(found)), timeline=queries.timeline(found),
+        code=codes.display(codes.pickup_code(found)),
+        pickup=redemption.current(codes.KIND, found.id), timeline=queries.timeline(found),
         can_cancel=OrderState(found.state) in CUSTOMER_CANCELLABLE,
         show_code=OrderState(found.state) in (OrderState.CONFIRMED, OrderState.PREPARING,
                                               OrderState.READY))
+
+
+@bp.get("/codes/<int:code_id>.<any(png, svg):fmt>")
+@login_required
+def code_image(code_id: int, fmt: str):
+    """The QR image of a code the customer holds (a pickup, a voucher): SVG on the page and
+    for print, PNG to save on the phone."""
+    found = redemption.held_by(current_user, code_id)
+    text = redemption.qr_text(found)
+    body, mimetype = (images.svg(text), "image/svg+xml") if fmt == "svg" else \
+        (images.png(text), "image/png")
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.headers["Cache-Control"] = "private, no-store"
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = f'attachment; filename="code-{code_id}.{fmt}"'
+    return response
 
 
 @bp.post("/orders/<number>/cancel")

@@ -69,6 +69,16 @@ def test_marketplace_register_code_formats(papp):
     assert code_format.parse(code_format.issue(42)) == "42"
 
 
+def test_marketplace_register_code_kinds(papp, shop):
+    from marketplace.redemption import services as redemption
+
+    kind = current_platform().code_kinds.get("cloakroom")
+    assert kind.plugin == "platform_tools"
+    code = redemption.issue(shop.id, "cloakroom", 7)  # the core issues codes of any kind
+    assert redemption.describe(code)["title"] == "Coat 7"
+    assert current_platform().code_kinds.get("pickup").plugin == "core"
+
+
 def test_marketplace_register_payout_methods(make_app, db):
     # The payout tests' own plugin folder (tests/support/plugin_dirs/payouts).
     app = make_app(**plugin_config(PAYOUTS))

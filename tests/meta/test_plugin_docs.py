@@ -20,7 +20,8 @@ PLUGINS_DOC = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
 THEMES_DOC = (ROOT / "docs" / "themes.md").read_text(encoding="utf-8")
 HOOKS = PluginPlatform.hook_names()
 PROVIDERS = [providers.PaymentProvider, providers.Carrier, providers.SlotSource,
-             providers.CodeFormat, providers.PayoutMethod, providers.ProviderRegistry]
+             providers.CodeFormat, providers.CodeKind,
+             providers.PayoutMethod, providers.ProviderRegistry]
 
 
 def signature_line(name: str, function) -> str:

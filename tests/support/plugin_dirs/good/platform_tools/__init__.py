@@ -7,6 +7,7 @@ import click
 from marketplace.plugins import (
     Carrier,
     CodeFormat,
+    CodeKind,
     PaymentProvider,
     PluginInfo,
     SlotSource,
@@ -79,11 +80,31 @@ class Counter(SlotSource):
 class Plain(CodeFormat):
     identifier = "plain"
 
-    def issue(self, subject, **context):
-        return f"CODE-{subject}"
+    def issue(self, code):
+        return f"CODE-{code}"
 
     def parse(self, text):
         return text.removeprefix("CODE-")
+
+
+class Cloakroom(CodeKind):
+    """A coat ticket: whoever shows it gets the coat back."""
+
+    identifier = "cloakroom"
+
+    def holder_id(self, code):
+        return None
+
+    def describe(self, code):
+        return {"title": f"Coat {code.subject_id}"}
+
+    def redeem(self, code, *, store, actor, details, now):
+        return {"coat": code.subject_id}
+
+
+@hookimpl
+def marketplace_register_code_kinds(register):
+    register(Cloakroom())
 
 
 @hookimpl

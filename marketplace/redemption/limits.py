@@ -1,0 +1,37 @@
+"""Rate limits on codes entered at the counter: per scanner device, per member, per address.
+
+Only failures count (the generic "not valid here" answer, 422): a busy counter redeeming
+real codes is never slowed down, while someone guessing codes is stopped on every axis they
+could change (a new device id, another member's login, another address)."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user
+
+from ..extensions import limiter
+from ..orders.codes import attempt_limit, failed_attempt
+
+DEVICE_HEADER = "X-Scanner-Device"
+
+
+def device_id() -> str:
+    return (request.headers.get(DEVICE_HEADER) or "")[:64]
+
+
+def _device_key() -> str:
+    return f"redeem-device:{device_id() or '-'}"
+
+
+def _member_key(user_id=None) -> str:
+    return f"redeem-member:{current_user.get_id() if user_id is None else user_id}"
+
+
+def code_entry_limits(member_key=None):
+    """The three limits as decorators, for a view or a MethodView's ``decorators``."""
+    return [
+        limiter.limit(attempt_limit, key_func=_device_key, deduct_when=failed_attempt),
+        limiter.limit(attempt_limit, key_func=member_key or _member_key,
+                      deduct_when=failed_attempt),
+        limiter.limit(attempt_limit, deduct_when=failed_attempt),
+    ]

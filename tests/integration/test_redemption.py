@@ -1,0 +1,119 @@
+"""Redeeming codes at the counter: pickup orders by QR or typed code, exactly once, every
+attempt logged, revocation, scope, offline sync."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.orders import codes, lifecycle
+from marketplace.orders.audit import Actor
+from marketplace.redemption import services as redemption
+from marketplace.redemption.models import RedemptionAttempt
+from tests.support.shopping import NOW, buy, pickup_choice, slot_at
+
+
+def _ready_order(selling_shop, buyer, owner_of):
+    merchant, (store, other), listing = selling_shop()
+    order = buy(buyer, [(listing.variants[0], 2)],
+                [pickup_choice(merchant, store, slot_at(store))]).orders[0]
+    staff = owner_of(merchant)
+    lifecycle.mark_ready(order, actor=Actor.staff(staff.user))
+    db.session.commit()
+    return merchant, store, other, order, staff
+
+
+def _api(client, token, path, **json):
+    return client.post(f"/api/v1/redemptions{path}", json=json,
+                       headers={"Authorization": f"Bearer {token}",
+                                "X-Scanner-Device": "counter-1"})
+
+
+def test_a_pickup_is_redeemed_once_by_its_qr_and_again_is_already_redeemed(
+        client, selling_shop, buyer, owner_of, api_token):
+    merchant, store, _other, order, staff = _ready_order(selling_shop, buyer, owner_of)
+    token = api_token(staff)
+    code = redemption.current("pickup", order.id)
+    assert code.payload and code.payload.startswith("Q1")
+    looked = _api(client, token, "/lookup", code=code.payload, store_id=store.id)
+    assert looked.status_code == 200, looked.json
+    assert looked.json["outcome"] == "redeemable"
+    assert looked.json["code"]["lines"][0]["quantity"] == 2
+    assert looked.json["code"]["needs"] == ["payment_taken"]
+    first = _api(client, token, "", code=code.payload, store_id=store.id, nonce="n-00000001",
+                 details={"payment_taken": True})
+    assert first.status_code == 200, first.json
+    assert first.json["outcome"] == "redeemed"
+    db.session.refresh(order)
+    assert order.state == "collected"
+    again = _api(client, token, "", code=code.payload, store_id=store.id, nonce="n-00000001",
+                 details={"payment_taken": True})
+    assert again.status_code == 200 and again.json == first.json  # the first answer, replayed
+    second = _api(client, token, "", code=codes.pickup_code(order), method="typed",
+                  store_id=store.id, nonce="n-00000002", details={"payment_taken": True})
+    assert second.status_code == 409
+    assert second.json["outcome"] == "already_redeemed"
+    assert store.name in second.json["message"] and staff.user.full_name in \
+        second.json["message"]
+    outcomes = db.session.scalars(sa.select(RedemptionAttempt.outcome)
+                                  .order_by(RedemptionAttempt.id)).all()
+    assert outcomes == ["redeemed", "already_redeemed"]
+
+
+def test_refusals_are_logged_and_change_nothing(client, selling_shop, buyer, owner_of,
+                                                api_token, make_merchant, make_store):
+    merchant, store, other, order, staff = _ready_order(selling_shop, buyer, owner_of)
+    token = api_token(staff)
+    code = redemption.current("pickup", order.id)
+    wrong_store = _api(client, token, "", code=code.payload, store_id=other.id,
+                       nonce="n-wrong-store", details={"payment_taken": True})
+    assert wrong_store.status_code == 422 and wrong_store.json["outcome"] == "wrong_store"
+    unpaid = _api(client, token, "", code=code.payload, store_id=store.id, nonce="n-unpaid")
+    assert unpaid.status_code == 422 and unpaid.json["outcome"] == "refused"
+    flipped = code.payload[:40] + ("A" if code.payload[40] != "A" else "B") + code.payload[41:]
+    forged = _api(client, token, "", code=flipped, store_id=store.id, nonce="n-forged")
+    assert forged.status_code == 422 and forged.json["outcome"] == "invalid"
+    guessed = _api(client, token, "", code="ABCDE-FGHJK", method="typed", store_id=store.id,
+                   nonce="n-guessed")
+    assert guessed.status_code == 422 and guessed.json["message"] == forged.json["message"]
+    db.session.refresh(order)
+    assert order.state == "ready"
+    assert redemption.current("pickup", order.id).state == "active"
+    logged = db.session.scalars(sa.select(RedemptionAttempt.outcome)
+                                .order_by(RedemptionAttempt.id)).all()
+    assert logged == ["wrong_store", "refused", "invalid", "invalid"]
+
+
+def test_a_cancelled_order_revokes_its_code(client, selling_shop, buyer, owner_of, api_token):
+    merchant, store, _other, order, staff = _ready_order(selling_shop, buyer, owner_of)
+    code = redemption.current("pickup", order.id)
+    lifecycle.staff_event(order, "cancel", actor=Actor.staff(staff.user), reason="Hết hàng")
+    db.session.commit()
+    assert redemption.revocations(merchant.id)["revoked"] == [code.id]
+    answer = _api(client, api_token(staff), "", code=code.payload, store_id=store.id,
+                  nonce="n-revoked")
+    assert answer.status_code == 410 and answer.json["outcome"] == "revoked"
+
+
+def test_offline_scans_at_two_counters_redeem_once_and_report_a_conflict(
+        client, selling_shop, buyer, owner_of, api_token):
+    merchant, store, _other, order, staff = _ready_order(selling_shop, buyer, owner_of)
+    token = api_token(staff)
+    code = redemption.current("pickup", order.id)
+    at = NOW + timedelta(minutes=5)
+    scans = [{"code": code.payload, "store_id": store.id, "nonce": f"offline-{n}",
+              "scanned_at": (at + timedelta(seconds=n)).isoformat(),
+              "details": {"payment_taken": True}} for n in (2, 1)]
+    synced = _api(client, token, "/sync", scans=scans)
+    assert synced.status_code == 200, synced.json
+    by_nonce = {r["nonce"]: r for r in synced.json["results"]}
+    assert by_nonce["offline-1"]["answer"]["outcome"] == "redeemed"
+    assert by_nonce["offline-2"]["answer"]["outcome"] == "conflict"
+    again = _api(client, token, "/sync", scans=scans)
+    assert {r["nonce"]: r["answer"] for r in again.json["results"]} == \
+        {n: r["answer"] for n, r in by_nonce.items()}
+    listed = client.get("/api/v1/redemptions/attempts?outcome=conflict",
+                        headers={"Authorization": f"Bearer {token}"})
+    assert [a["nonce"] for a in listed.json["items"]] == ["offline-2"]

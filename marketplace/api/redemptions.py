@@ -37,11 +37,7 @@ def _scan(data: dict):
                                 device=limits.device_id() or None, ip=request.remote_addr)
 
 
-def _token_member_key() -> str:
-    return f"redeem-member:{principal().user.id}"
-
-
-ENTRY_LIMITS = limits.code_entry_limits(_token_member_key)
+ENTRY_LIMITS = limits.code_entry_limits(limits.token_key)
 
 
 @blp.route("/lookup")

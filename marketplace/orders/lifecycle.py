@@ -230,17 +230,19 @@ def _quantities(order: Order, requested: dict | None) -> dict[int, int]:
 
 
 def collect(order: Order, *, actor: Actor, code: str | None, quantities: dict | None = None,
-            payment_taken: bool = False, now: datetime | None = None) -> Order:
+            payment_taken: bool = False, now: datetime | None = None,
+            scanned: bool = False) -> Order:
     """Hand over (pickup) or sell after trying (reserve-and-try) what the customer takes.
 
     Staff check the pickup code first. Lines may be taken in part; what is not taken goes back
     on sale. The amount due is priced again for what was taken, and an offline payment (pay
     at store) must be taken at the counter for it; an online authorization is captured for it
-    after the commit."""
+    after the commit. ``scanned``: the order's code was redeemed at the scanner (which checked
+    it and marked it used), so ``code`` is not asked for."""
     now = now or utcnow()
     order = lock(order)
     next_state(ORDER_TRANSITIONS, OrderState(order.state), E.COLLECT)  # refuse early, clearly
-    if not codes.code_matches(order, code):
+    if not scanned and not codes.code_matches(order, code):
         raise WrongPickupCode.field("code", _l("This is not the order's pickup code."))
     taken = _quantities(order, quantities)
     if not any(taken.values()):
@@ -269,9 +271,9 @@ def collect(order: Order, *, actor: Actor, code: str | None, quantities: dict | 
         line.held_quantity = 0
     order.settled_total = due
     transition(order, E.COLLECT, actor=actor, now=now)
-    # Handed over on the order's page: the QR code is used up too (no-op after a scan).
-    redemption.close(codes.KIND, order.id, store_id=order.store_id, staff_id=actor.user_id,
-                     now=now)
+    if not scanned:  # handed over on the order's page: the QR code is used up too
+        redemption.close(codes.KIND, order.id, store_id=order.store_id,
+                         staff_id=actor.user_id, now=now)
     if payment is not None:
         if due == 0:
             payments.stop(payment, actor=actor)

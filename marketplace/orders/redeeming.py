@@ -9,7 +9,6 @@ from ..errors import ValidationError
 from ..extensions import db
 from ..payments import services as payments
 from ..plugins import CodeKind
-from ..redemption import services as redemption
 from . import codes, lifecycle
 from .audit import Actor
 from .models import Order
@@ -52,7 +51,7 @@ class PickupKind(CodeKind):
         order = self._order(code)
         if order.state != OrderState.READY:
             raise ValidationError(_l("The order is not ready for pickup yet."))
-        lifecycle.collect(order, actor=Actor.staff(actor), code=redemption.human_code(code),
+        lifecycle.collect(order, actor=Actor.staff(actor), code=None, scanned=True,
                           payment_taken=bool(details.get("payment_taken")), now=now)
         return {"order_id": order.id, "order_state": order.state,
                 "settled_total": order.settled_total}

@@ -9,8 +9,10 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user
 
+from ..auth import bearer_secret
 from ..extensions import limiter
 from ..orders.codes import attempt_limit, failed_attempt
+from ..security import hash_token
 
 DEVICE_HEADER = "X-Scanner-Device"
 
@@ -23,8 +25,14 @@ def _device_key() -> str:
     return f"redeem-device:{device_id() or '-'}"
 
 
-def _member_key(user_id=None) -> str:
-    return f"redeem-member:{current_user.get_id() if user_id is None else user_id}"
+def _member_key() -> str:
+    return f"redeem-member:{current_user.get_id()}"
+
+
+def token_key() -> str:
+    """The API's per-member key: the bearer token's digest (no database read before the
+    view authenticates; a member's tokens are theirs alone)."""
+    return f"redeem-token:{hash_token(bearer_secret() or '')[:32]}"
 
 
 def code_entry_limits(member_key=None):

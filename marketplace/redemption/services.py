@@ -177,15 +177,18 @@ def _mark_redeemed(code, *, store_id, staff_id, nonce, at) -> None:
 
 # --- finding ----------------------------------------------------------------------------------
 
-def find(merchant_id: int, text: str | None) -> tuple[RedeemableCode | None, Outcome | None]:
+def find(merchant_id: int, text: str | None, *,
+         lock: bool = False) -> tuple[RedeemableCode | None, Outcome | None]:
     """The merchant's code that ``text`` (a scanned payload or a typed human code) names,
-    or why there is none."""
+    or why there is none. ``lock``: the row is locked until commit."""
     text = (text or "").strip()
     typed = human.normalise(text)
+    query = sa.select(RedeemableCode).where(RedeemableCode.merchant_id == merchant_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
     if human.looks_like_code(typed):
-        code = db.session.scalar(sa.select(RedeemableCode).where(
-            RedeemableCode.merchant_id == merchant_id,
-            RedeemableCode.lookup == human.lookup(merchant_id, typed)))
+        code = db.session.scalar(
+            query.where(RedeemableCode.lookup == human.lookup(merchant_id, typed)))
         return (code, None) if code is not None else (None, Outcome.INVALID)
     fmt = code_format()
     if fmt is None or not text or len(text) > 2048:
@@ -196,10 +199,10 @@ def find(merchant_id: int, text: str | None) -> tuple[RedeemableCode | None, Out
         return None, Outcome.INVALID
     if parsed.merchant_id != merchant_id:
         return None, Outcome.WRONG_MERCHANT
-    code = db.session.get(RedeemableCode, parsed.code_id)
+    code = db.session.scalar(query.where(RedeemableCode.id == parsed.code_id))
     # The payload must be the row's own: a revoked and reissued code keeps its id in old
     # printouts, but its signed text no longer matches.
-    if code is None or code.merchant_id != merchant_id or code.payload != text:
+    if code is None or code.payload != text:
         return None, Outcome.INVALID
     return code, None
 
@@ -316,17 +319,14 @@ def redeem(merchant, scan: Scan, *, now: datetime | None = None) -> Result:
     now = now or utcnow()
     if scan.nonce is not None and not 0 < len(scan.nonce) <= MAX_NONCE:
         raise ValidationError.field("nonce", _l("A scan's nonce is 1 to 64 characters."))
+    code, outcome = find(merchant.id, scan.text, lock=True)
+    # Looked up after the lock: a twin of this request (the same nonce) that committed while
+    # we waited for the row is seen, and its answer returned.
     replayed = _replay(merchant.id, scan.nonce)
     if replayed is not None:
         return replayed
-    code, outcome = find(merchant.id, scan.text)
     facts = message = None
     if code is not None:
-        code = _lock(code)
-        # A twin of this request (the same nonce) may have committed while we waited.
-        replayed = _replay(merchant.id, scan.nonce)
-        if replayed is not None:
-            return replayed
         outcome = _judge(code, scan, scan.scanned_at or now)
         if outcome is None:
             outcome, facts, message = _apply(code, scan, now)

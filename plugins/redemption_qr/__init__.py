@@ -45,16 +45,12 @@ class SignedQr(CodeFormat):
         return payload.sign(body, keys.private_key(key))
 
     def parse(self, text: str) -> ParsedCode:
-        from marketplace.extensions import db
-
-        from .models import SigningKey
-
         try:
             body, raw, signature = payload.split(text)
-            key = db.session.get(SigningKey, body.key_id)
-            if key is None or key.merchant_id != body.merchant_id:
-                raise payload.NotACode("unknown key")
-            payload.verify(raw, signature, keys.public_key(key))
+            found = keys.verifying_key(body.key_id)
+            if found is None or found[0] != body.merchant_id:
+                raise payload.NotACode("unknown key, or another merchant's")
+            payload.verify(raw, signature, found[1])
         except payload.NotACode as exc:
             raise ValidationError(_l("This is not a valid code.")) from exc
         return ParsedCode(merchant_id=body.merchant_id, code_id=body.code_id, kind=body.kind,

@@ -60,6 +60,12 @@ def public_key(key: SigningKey) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(unb64(key.public_key))
 
 
+def verifying_key(key_id: int) -> tuple[int, Ed25519PublicKey] | None:
+    """(merchant id, public key) of key ``key_id``, or ``None``."""
+    key = db.session.get(SigningKey, key_id) if 0 < key_id < 2**31 else None
+    return (key.merchant_id, public_key(key)) if key is not None else None
+
+
 def merchant_keys(merchant_id: int) -> list[SigningKey]:
     """Every key the merchant's codes may be signed with, live and retired, oldest first."""
     return list(db.session.scalars(sa.select(SigningKey)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from marketplace.extensions import db
@@ -117,3 +118,59 @@ def test_offline_scans_at_two_counters_redeem_once_and_report_a_conflict(
     listed = client.get("/api/v1/redemptions/attempts?outcome=conflict",
                         headers={"Authorization": f"Bearer {token}"})
     assert [a["nonce"] for a in listed.json["items"]] == ["offline-2"]
+
+
+def test_another_merchants_staff_cannot_redeem_or_see_a_code(client, selling_shop, buyer,
+                                                            owner_of, api_token, make_merchant,
+                                                            make_store, make_member):
+    merchant, store, _other, order, staff = _ready_order(selling_shop, buyer, owner_of)
+    stranger_shop = make_merchant()
+    stranger_store = make_store(stranger_shop)
+    stranger = api_token(owner_of(stranger_shop))
+    elsewhere = make_member(merchant, role="staff", stores_=[_other])
+    db.session.commit()
+    code = redemption.current("pickup", order.id)
+    theirs = _api(client, stranger, "", code=code.payload, store_id=stranger_store.id,
+                  nonce="n-stranger")
+    assert theirs.status_code == 422 and theirs.json["outcome"] == "wrong_merchant"
+    assert "code" not in theirs.json  # nothing about the order leaks
+    typed = _api(client, stranger, "/lookup", code=codes.pickup_code(order), method="typed",
+                 store_id=stranger_store.id)
+    assert typed.status_code == 422 and "code" not in typed.json
+    not_their_store = _api(client, stranger, "", code=code.payload, store_id=store.id,
+                           nonce="n-store-1")
+    assert not_their_store.status_code == 404, not_their_store.json
+    assigned_elsewhere = _api(client, api_token(elsewhere), "", code=code.payload,
+                              store_id=store.id, nonce="n-elsewhere")
+    assert assigned_elsewhere.status_code == 404
+    db.session.refresh(order)
+    assert order.state == "ready"
+
+
+@pytest.fixture
+def throttled_app(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, PICKUP_CODE_RATE_LIMIT="3 per minute")
+    yield app
+    make_app()  # the limiter is shared by the process's apps: switch it off again
+
+
+def test_failed_code_entries_are_limited_per_device_member_and_address(
+        throttled_app, selling_shop, buyer, owner_of, make_member, api_token):
+    merchant, store, _other, order, staff = _ready_order(selling_shop, buyer, owner_of)
+    first, second = api_token(staff), api_token(make_member(merchant, role="staff"))
+    db.session.commit()
+    client = throttled_app.test_client()
+
+    def typed(token, device, address, code="ABCDE-FGHJK"):
+        return client.post("/api/v1/redemptions/lookup", json={
+            "code": code, "store_id": store.id, "method": "typed"},
+            headers={"Authorization": f"Bearer {token}", "X-Scanner-Device": device},
+            environ_base={"REMOTE_ADDR": address}).status_code
+
+    assert [typed(first, "d1", "203.0.113.1") for _ in range(3)] == [422, 422, 422]
+    assert typed(second, "d2", "203.0.113.1") == 429   # the same address
+    assert typed(second, "d1", "203.0.113.2") == 429   # the same device
+    assert typed(first, "d2", "203.0.113.2") == 429    # the same member
+    # Right codes never count, and a fresh member, device and address is not held back.
+    assert typed(second, "d2", "203.0.113.2", codes.pickup_code(order)) == 200
+    assert typed(second, "d2", "203.0.113.2", codes.pickup_code(order)) == 200

@@ -6,7 +6,8 @@ gunicorn.
 
 A throw-away PostgreSQL database is created (and dropped at the end), migrated through the
 CLI, and filled with one shop whose ``--codes`` pickup orders (paid at the store) are ready at
-the counter, each with its signed QR code. Client threads, each a staff member with a token
+the counter (one item each, spread over 40 products), each with its signed QR code. Client
+threads, each a staff member with a token
 and a scanner device id, take the codes one by one and redeem them with
 ``POST /api/v1/redemptions`` (a fresh nonce, ``payment_taken``): the request verifies the
 Ed25519 signature, locks the code's row, hands the order over (stock sold, payment taken,
@@ -35,6 +36,10 @@ from pathlib import Path
 
 from run_checkout import create_database, drop_database, migrate, post
 from run_http import HOST, Result, Server, app_environment, drive, start_servers
+
+# Orders spread over this many products: a counter hands over different things, and one hot
+# stock row would measure that row's lock, not redemption.
+VARIANTS = 40
 
 
 def fill(env: dict[str, str], codes: int, members: int) -> tuple[int, list[str], list[str]]:
@@ -76,12 +81,13 @@ def fill(env: dict[str, str], codes: int, members: int) -> tuple[int, list[str],
             "pickup_orders_per_slot": 10_000}, default_timezone="Asia/Ho_Chi_Minh")
         set_opening_hours(store, [{"weekday": d, "opens": "00:00", "closes": "00:00",
                                    "overnight": True} for d in range(7)])
-        listing = create_listing(merchant, {"title": "Cà phê sữa đá", "variants": [
-            {"sku": "CPSD", "price": 29_000}]})
+        listing = create_listing(merchant, {"title": "Cà phê", "variants": [
+            {"sku": f"CF-{n:02d}", "price": 29_000 + 1_000 * n, "options": {"size": str(n)}}
+            for n in range(VARIANTS)]})
         change_status(listing, "publish")
-        variant = listing.variants[0]
-        adjust_stock(store=store, variant=variant, delta=codes, reason="receipt",
-                     actor_id=None)
+        for variant in listing.variants:
+            adjust_stock(store=store, variant=variant, delta=codes, reason="receipt",
+                         actor_id=None)
         buyer = register_user(email="buyer@bench.example.vn", password=password,
                               full_name="Khách quen")
         tomorrow = pickup_slots.local_today(store, utcnow()) + timedelta(days=1)
@@ -90,7 +96,7 @@ def fill(env: dict[str, str], codes: int, members: int) -> tuple[int, list[str],
         payloads = []
         for n in range(codes):
             cart = carts.cart_of_user(buyer, create=True)
-            carts.add_item(cart, variant.id, 1)
+            carts.add_item(cart, listing.variants[n % VARIANTS].id, 1)
             order = checkout.place(cart, customer=buyer, cart_version=carts.version(cart),
                                    raw_choices=[{
                                        "merchant_id": merchant.id, "fulfilment": "pickup",

@@ -19,6 +19,7 @@ from .orders.models import (
 from .outbox.models import OutboxMessage
 from .payments.models import Payment, Refund
 from .plugins.models import MerchantPlugin, PlatformPlugin, PlatformSetting
+from .posters.models import Poster, PosterScan
 from .redemption.models import RedeemableCode, RedemptionAttempt
 from .settlement.models import LedgerEntry, Payout, PayoutAccount, PayoutEntry, PayoutEvent
 from .stores.models import OpeningInterval, Store, StoreException
@@ -28,7 +29,8 @@ __all__ = [
     "LedgerEntry", "Listing", "ListingImage", "ListingTag", "Membership", "Merchant",
     "MerchantPlugin", "MerchantStatusChange", "OpeningInterval", "Order", "OrderAdjustment",
     "OrderLine", "OutboxMessage", "Payment", "Payout", "PayoutAccount", "PayoutEntry",
-    "PayoutEvent", "PersonalAccessToken", "PickupSlotLoad", "PlatformPlugin",
+    "PayoutEvent", "PersonalAccessToken", "PickupSlotLoad", "PlatformPlugin", "Poster",
+    "PosterScan",
     "PlatformSetting", "RedeemableCode", "RedemptionAttempt", "Refund", "StockLevel",
     "StockMovement", "Store",
     "StoreException", "StoreReturn", "StoreReturnLine", "User", "Variant",

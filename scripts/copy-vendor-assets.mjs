@@ -9,6 +9,8 @@ const target = join(root, "marketplace", "static", "vendor");
 const files = {
   "swagger-ui": ["swagger-ui-dist", ["swagger-ui.css", "swagger-ui-bundle.js", "LICENSE"]],
   pico: ["@picocss/pico", ["css/pico.min.css", "LICENSE.md"]],
+  // Poster text (marketplace/posters/render.py): every Vietnamese letter.
+  fonts: ["dejavu-fonts-ttf", ["ttf/DejaVuSans.ttf", "ttf/DejaVuSans-Bold.ttf", "LICENSE"]],
 };
 
 rmSync(target, { recursive: true, force: true });

@@ -22,6 +22,7 @@ def init_api(app: Flask) -> MarketplaceApi:
         orders,
         payouts,
         plugins,
+        posters,
         redemptions,
         search,
         staff,
@@ -43,7 +44,7 @@ def init_api(app: Flask) -> MarketplaceApi:
         "cart", {"type": "apiKey", "in": "header", "name": "X-Cart-Token",
                  "description": "A guest cart's token, from POST /api/v1/consumer/carts."})
     for module in (me, stores, listings, stock, staff, tokens, plugins, themes, orders,
-                   statement, payouts, redemptions, consumer, catalog, search):
+                   statement, payouts, redemptions, posters, consumer, catalog, search):
         api.register_blueprint(module.blp)
     api.register_blueprint(consumer.slots_blp)
     app.register_blueprint(docs.bp)

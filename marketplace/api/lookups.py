@@ -18,6 +18,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..merchants import services as merchants
 from ..plugins import services as plugin_services
+from ..posters import services as posters
 from ..settlement import payouts
 from ..stores.models import StoreException
 from ..stores.services import get_accessible_store
@@ -76,6 +77,7 @@ LOADERS: dict[str, tuple[str, Loader]] = {
     "token_id": ("token", _own_token),
     "order_id": ("order", _order),
     "payout_id": ("payout", lambda c, v, _f: payouts.merchant_payout(c.merchant.id, v)),
+    "poster_id": ("poster", lambda c, v, _f: posters.get_poster(c.merchant.id, v)),
     # Not an id: a plugin's name, which must be installed and merchant-level (else 404).
     "plugin_name": ("plugin", lambda _c, v, _f: plugin_services.merchant_plugin(v)),
 }

@@ -22,6 +22,7 @@ class Permission(StrEnum):
     MANAGE_PLUGINS = "manage_plugins"  # enable plugins, edit their settings (may hold secrets)
     HANDLE_ORDERS = "handle_orders"    # the pickup queue, collection, returns at the counter
     VIEW_FINANCES = "view_finances"    # the statement: commission, balance with the platform
+    MANAGE_CAMPAIGNS = "manage_campaigns"  # vouchers, campaigns, posters and their funnel
 
 
 P = Permission
@@ -29,7 +30,8 @@ P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
     Role.MANAGER: frozenset({P.VIEW, P.ADJUST_STOCK, P.MANAGE_STORES, P.MANAGE_LISTINGS,
-                             P.MANAGE_STAFF, P.MANAGE_TOKENS, P.HANDLE_ORDERS}),
+                             P.MANAGE_STAFF, P.MANAGE_TOKENS, P.HANDLE_ORDERS,
+                             P.MANAGE_CAMPAIGNS}),
     Role.STAFF: frozenset({P.VIEW, P.ADJUST_STOCK, P.MANAGE_TOKENS, P.HANDLE_ORDERS}),
 }
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from babel.dates import format_datetime
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -391,8 +391,36 @@ def sync(merchant, scans: list[Scan], *, now: datetime | None = None) -> list[tu
     for scan in sorted(scans, key=lambda s: (s.scanned_at or now, s.nonce or "")):
         if scan.scanned_at is not None and scan.scanned_at > now:
             scan.scanned_at = now  # a scanner's clock ahead of ours cannot buy validity
-        results.append((scan.nonce, redeem(merchant, scan, now=now)))
-    return results
+        results.append((scan, redeem(merchant, scan, now=now)))
+    conflicts = [(scan, result) for scan, result in results
+                 if result.outcome == Outcome.CONFLICT and not result.replayed]
+    if conflicts:
+        _tell_owners(merchant, conflicts)
+    return [(scan.nonce, result) for scan, result in results]
+
+
+def _tell_owners(merchant, conflicts) -> None:
+    """Someone handed something over twice: the owners hear of it by e-mail, in their own
+    language, with a link to the counter log."""
+    from ..merchants.models import Membership
+    from ..merchants.roles import Role
+    from ..notifications.mail import queue_mail
+    from ..urls import public_url
+
+    owners = db.session.scalars(sa.select(Membership).where(
+        Membership.merchant_id == merchant.id, Membership.role == Role.OWNER))
+    link = public_url("dashboard.redemptions_log", merchant_slug=merchant.slug,
+                      outcome=Outcome.CONFLICT)
+    for owner in owners:
+        locale = owner.user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+        with force_locale(locale):
+            subject = gettext("%(merchant)s: a code was used twice at your counters",
+                              merchant=merchant.name)
+        queue_mail(to=owner.user.email, template="redemption_conflicts", locale=locale,
+                   subject=subject, merchant=merchant, owner=owner.user, link=link,
+                   conflicts=[(scan.store.name, scan.staff.full_name,
+                               _when(scan.store, scan.scanned_at), result.answer)
+                              for scan, result in conflicts])
 
 
 def revocations(merchant_id: int, *, now: datetime | None = None) -> dict:

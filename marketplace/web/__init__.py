@@ -6,9 +6,21 @@ from flask import Flask
 
 
 def init_web(app: Flask) -> None:
-    from . import admin, auth, dashboard, find, health, media, shop, storefront, themes
+    from . import (
+        admin,
+        auth,
+        dashboard,
+        find,
+        health,
+        media,
+        posters,
+        shop,
+        storefront,
+        themes,
+    )
 
     # Storefront pages render through the theme engine (marketplace.theming), each theme in
     # an environment of its own; the app's environment renders the core's own pages.
-    for module in (health, auth, storefront, find, shop, media, themes, dashboard, admin):
+    for module in (health, auth, storefront, find, shop, media, themes, posters, dashboard,
+                   admin):
         app.register_blueprint(module.bp)

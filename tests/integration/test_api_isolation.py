@@ -17,6 +17,7 @@ from marketplace.accounts import services as accounts
 from marketplace.catalog import services as catalog
 from marketplace.extensions import db as _db
 from marketplace.merchants import services as merchants
+from marketplace.posters import services as posters
 from marketplace.stores import services as stores
 from tests.support.payouts import a_payout
 
@@ -59,6 +60,7 @@ REQUESTS = {
     ("DELETE", "/api/v1/tokens/<int:token_id>"): {},
     ("GET", "/api/v1/payouts/<int:payout_id>"): {},
     ("GET", "/api/v1/payouts/<int:payout_id>/entries"): {},
+    ("GET", "/api/v1/posters/<int:poster_id>"): {},
 }
 
 
@@ -81,12 +83,14 @@ def build_merchant(make_merchant, make_store, make_listing, make_member, owner_o
                                               name="kho")
     order = _an_order(merchant, make_store, make_listing, owner.user)
     payout = a_payout(merchant, order, admin)
+    poster = posters.create_poster(merchant, {"target": "store", "target_id": store.id,
+                                              "store_id": store.id})
     _db.session.flush()
     return {"merchant": merchant, "store_id": store.id, "exception_id": exception.id,
             "listing_id": listing.id, "variant_id": listing.variants[1].id,
             "image_id": image.id, "membership_id": member.id,
             "invitation_id": invitation.id, "token_id": token.id, "order_id": order.id,
-            "payout_id": payout.id}
+            "payout_id": payout.id, "poster_id": poster.id}
 
 
 def _an_order(merchant, make_store, make_listing, buyer):

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from marketplace.extensions import db
 from marketplace.orders import codes, lifecycle
 from marketplace.orders.audit import Actor
+from marketplace.outbox.models import OutboxMessage
 from marketplace.redemption import services as redemption
 from marketplace.redemption.models import RedemptionAttempt
 from tests.support.shopping import NOW, buy, pickup_choice, slot_at
@@ -118,6 +119,33 @@ def test_offline_scans_at_two_counters_redeem_once_and_report_a_conflict(
     listed = client.get("/api/v1/redemptions/attempts?outcome=conflict",
                         headers={"Authorization": f"Bearer {token}"})
     assert [a["nonce"] for a in listed.json["items"]] == ["offline-2"]
+    # The owners hear of it once (the repeated sync told nobody again), with a link.
+    sent = [m.payload for m in db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.topic == "mail.send"))
+        if "/redemptions?outcome=conflict" in m.payload["body"]]
+    assert [m["to"] for m in sent] == [staff.user.email]
+    assert store.name in sent[0]["body"] and merchant.name in sent[0]["subject"]
+
+
+def test_the_counter_log_shows_conflicts_first(client, selling_shop, buyer, owner_of, login):
+    merchant, store, _other, order, staff = _ready_order(selling_shop, buyer, owner_of)
+    code = redemption.current("pickup", order.id)
+    scans = [redemption.Scan(text=code.payload, store=store, staff=staff.user,
+                             nonce=f"offline-{n}", details={"payment_taken": True},
+                             scanned_at=NOW + timedelta(minutes=n)) for n in (1, 2)]
+    redemption.sync(merchant, scans)
+    redemption.redeem(merchant, redemption.Scan(text="nonsense", store=store,
+                                                staff=staff.user, nonce="garbage-1"))
+    db.session.commit()
+    login(staff.user)
+    page = client.get(f"/dashboard/{merchant.slug}/redemptions").get_data(as_text=True)
+    conflicts = page[page.index('id="conflicts"'):page.index('id="attempts"')]
+    assert conflicts.count("data-attempt=") == 1 and 'data-outcome="conflict"' in conflicts
+    log = page[page.index('id="attempts"'):]
+    assert [o for o in ("conflict", "redeemed", "invalid") if f'data-outcome="{o}"' in log] \
+        == ["conflict", "redeemed", "invalid"]
+    only = client.get(f"/dashboard/{merchant.slug}/redemptions?outcome=invalid")
+    assert only.get_data(as_text=True).count("data-attempt=") == 1
 
 
 def test_another_merchants_staff_cannot_redeem_or_see_a_code(client, selling_shop, buyer,

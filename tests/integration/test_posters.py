@@ -11,15 +11,7 @@ from PIL import Image
 from marketplace.extensions import db
 from marketplace.posters import services as posters
 from marketplace.posters.models import PosterScan
-
-
-def _decode(png: bytes) -> str:
-    try:
-        from pyzbar.pyzbar import decode
-    except ImportError as exc:  # libzbar0 missing: strict mode (CI) makes this a failure
-        pytest.skip(f"zbar is not installed: {exc}")
-    (found,) = decode(Image.open(io.BytesIO(png)))
-    return found.data.decode()
+from tests.support.zbar import decode_qr
 
 
 @pytest.fixture
@@ -45,7 +37,7 @@ def test_a_listing_poster_prints_and_its_scans_are_counted(client, shop, login):
     assert png.status_code == 200 and png.mimetype == "image/png"
     image = Image.open(io.BytesIO(png.data))
     assert image.size == (1748, 2480) and round(image.info["dpi"][0]) == 300
-    link = _decode(png.data)
+    link = decode_qr(png.data)
     assert link.endswith(f"/p/{poster.token}")
     pdf = client.get(f"{base}/{poster.id}.pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import importlib
-import io
 from datetime import timedelta
 
 import pytest
@@ -14,22 +13,12 @@ from marketplace.extensions import db
 from marketplace.redemption import human
 from marketplace.redemption import services as redemption
 from tests.support.shopping import NOW, buy, pickup_choice, slot_at
+from tests.support.zbar import decode_qr
 
 
 def _plugin(name):
     # Built-ins import as marketplace_builtins.* once an app has loaded them.
     return importlib.import_module(f"marketplace_builtins.redemption_qr.{name}")
-
-
-def _decode_png(data: bytes) -> str:
-    try:
-        from pyzbar.pyzbar import decode
-    except ImportError as exc:  # libzbar0 missing: strict mode (CI) makes this a failure
-        pytest.skip(f"zbar is not installed: {exc}")
-    from PIL import Image
-
-    (found,) = decode(Image.open(io.BytesIO(data)))
-    return found.data.decode()
 
 
 @pytest.fixture
@@ -127,10 +116,10 @@ def test_the_qr_images_decode_to_the_payload(client, code_of, buyer, login):
     png = client.get(f"/codes/{code.id}.png")
     assert png.status_code == 200 and png.mimetype == "image/png"
     assert png.headers["Cache-Control"] == "private, no-store"
-    assert _decode_png(png.data) == code.payload
+    assert decode_qr(png.data) == code.payload
     svg = client.get(f"/codes/{code.id}.svg")
     assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
-    printed = _decode_png(importlib.import_module("marketplace.redemption.images").png(
+    printed = decode_qr(importlib.import_module("marketplace.redemption.images").png(
         code.payload, box_size=20))
     assert printed == code.payload
 

@@ -11,6 +11,10 @@ const files = {
   pico: ["@picocss/pico", ["css/pico.min.css", "LICENSE.md"]],
   // Poster text (marketplace/posters/render.py): every Vietnamese letter.
   fonts: ["dejavu-fonts-ttf", ["ttf/DejaVuSans.ttf", "ttf/DejaVuSans-Bold.ttf", "LICENSE"]],
+  // The staff scanner (plugins/redemption_qr): QR decoding where the browser has no
+  // BarcodeDetector, and Ed25519 to check a code's signature offline.
+  jsqr: ["jsqr", ["dist/jsQR.js", "LICENSE"]],
+  "noble-ed25519": ["@noble/ed25519", ["index.js", "LICENSE"]],
 };
 
 rmSync(target, { recursive: true, force: true });

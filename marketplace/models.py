@@ -23,9 +23,11 @@ from .posters.models import Poster, PosterScan
 from .redemption.models import RedeemableCode, RedemptionAttempt
 from .settlement.models import LedgerEntry, Payout, PayoutAccount, PayoutEntry, PayoutEvent
 from .stores.models import OpeningInterval, Store, StoreException
+from .vouchers.models import Campaign, Voucher
 
 __all__ = [
-    "AuditEntry", "Cart", "CartLine", "Category", "Checkout", "IdempotencyRecord", "Invitation",
+    "AuditEntry", "Campaign", "Cart", "CartLine", "Category", "Checkout", "IdempotencyRecord",
+    "Invitation",
     "LedgerEntry", "Listing", "ListingImage", "ListingTag", "Membership", "Merchant",
     "MerchantPlugin", "MerchantStatusChange", "OpeningInterval", "Order", "OrderAdjustment",
     "OrderLine", "OutboxMessage", "Payment", "Payout", "PayoutAccount", "PayoutEntry",
@@ -33,5 +35,5 @@ __all__ = [
     "PosterScan",
     "PlatformSetting", "RedeemableCode", "RedemptionAttempt", "Refund", "StockLevel",
     "StockMovement", "Store",
-    "StoreException", "StoreReturn", "StoreReturnLine", "User", "Variant",
+    "StoreException", "StoreReturn", "StoreReturnLine", "User", "Variant", "Voucher",
 ]

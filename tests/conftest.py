@@ -29,6 +29,16 @@ from tests.support.search_town import coffee_town, search_backend  # noqa: E402,
 from tests.support.shopping import buyer, selling_shop  # noqa: E402,F401
 
 
+@pytest.fixture
+def english(db):
+    """Messages the services make outside a request (the default language is Vietnamese) are
+    read in English: ``pytestmark = pytest.mark.usefixtures("english")``."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
+
+
 @pytest.fixture(scope="session")
 def meilisearch():
     """``(url, master_key)`` of a real Meilisearch server for the session (npm package);

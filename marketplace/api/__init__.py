@@ -14,6 +14,7 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 def init_api(app: Flask) -> MarketplaceApi:
     """One Api per app (flask-smorest keeps its spec per instance), kept in app.extensions."""
     from . import (
+        campaigns,
         catalog,
         consumer,
         docs,
@@ -31,6 +32,7 @@ def init_api(app: Flask) -> MarketplaceApi:
         stores,
         themes,
         tokens,
+        wallet,
     )
     from .schemas.common import ProblemSchema
 
@@ -44,7 +46,8 @@ def init_api(app: Flask) -> MarketplaceApi:
         "cart", {"type": "apiKey", "in": "header", "name": "X-Cart-Token",
                  "description": "A guest cart's token, from POST /api/v1/consumer/carts."})
     for module in (me, stores, listings, stock, staff, tokens, plugins, themes, orders,
-                   statement, payouts, redemptions, posters, consumer, catalog, search):
+                   statement, payouts, redemptions, posters, campaigns, consumer, wallet,
+                   catalog, search):
         api.register_blueprint(module.blp)
     api.register_blueprint(consumer.slots_blp)
     app.register_blueprint(docs.bp)

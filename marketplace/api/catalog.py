@@ -14,8 +14,11 @@ from ..database import MAX_ID
 from ..errors import NotFound
 from ..extensions import db
 from ..stores.models import Store
+from ..vouchers import claims
+from ..vouchers import services as campaigns
 from .blueprint import ApiBlueprint
 from .pagination import PageArgsSchema, page_schema, paginate
+from .schemas.campaigns import PublicCampaignSchema
 from .schemas.catalog import (
     PublicListingDetailSchema,
     PublicListingQuerySchema,
@@ -38,7 +41,7 @@ def _located(model, object_id: int):
 blp = ApiBlueprint("catalog", __name__, url_prefix="/api/v1/catalog",
                    token_authenticated=False,
                    description="What anyone may see, without a token: approved merchants, "
-                               "their active stores and published listings.")
+                               "their active stores, published listings and campaigns.")
 
 
 @blp.route("/merchants")
@@ -104,3 +107,22 @@ class PublicStore(MethodView):
         """One active store: address, position, hours, upcoming exceptions, open now, pickup"""
         found = _located(Store, store_id)
         return queries.public_store(found.merchant, found.slug)
+
+
+@blp.route("/merchants/<merchant_slug>/campaigns")
+class PublicCampaigns(MethodView):
+    @blp.response(200, PublicCampaignSchema(many=True))
+    @blp.problems(404)
+    def get(self, merchant_slug: str):
+        """The merchant's campaigns open for claims now, ending soonest first"""
+        merchant = queries.public_merchant(merchant_slug)
+        return [claims.public_facts(c) for c in campaigns.public_campaigns(merchant)]
+
+
+@blp.route("/campaigns/<token>")
+class PublicCampaign(MethodView):
+    @blp.response(200, PublicCampaignSchema)
+    @blp.problems(404)
+    def get(self, token: str):
+        """A campaign by the token of its public link, and whether claims are open"""
+        return claims.public_facts(campaigns.public_campaign(token))

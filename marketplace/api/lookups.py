@@ -22,6 +22,8 @@ from ..posters import services as posters
 from ..settlement import payouts
 from ..stores.models import StoreException
 from ..stores.services import get_accessible_store
+from ..vouchers import claims
+from ..vouchers import services as campaigns
 
 
 def _exception(caller: ApiPrincipal, value, found: dict):
@@ -78,6 +80,8 @@ LOADERS: dict[str, tuple[str, Loader]] = {
     "order_id": ("order", _order),
     "payout_id": ("payout", lambda c, v, _f: payouts.merchant_payout(c.merchant.id, v)),
     "poster_id": ("poster", lambda c, v, _f: posters.get_poster(c.merchant.id, v)),
+    "campaign_id": ("campaign", lambda c, v, _f: campaigns.get_campaign(c.merchant.id, v)),
+    "voucher_id": ("voucher", lambda _c, v, f: claims.get_voucher(f["campaign"], v)),
     # Not an id: a plugin's name, which must be installed and merchant-level (else 404).
     "plugin_name": ("plugin", lambda _c, v, _f: plugin_services.merchant_plugin(v)),
 }

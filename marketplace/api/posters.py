@@ -1,4 +1,4 @@
-"""QR posters: create one for a store or a listing; list them with their scans."""
+"""QR posters: create one for a store, a listing or a campaign; list them with their scans."""
 
 from __future__ import annotations
 

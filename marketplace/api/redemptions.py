@@ -11,7 +11,7 @@ from ..merchants.roles import Permission
 from ..outbox.services import notify
 from ..redemption import limits
 from ..redemption import services as redemption
-from ..stores.services import get_accessible_store
+from ..stores.services import accessible_stores, get_accessible_store
 from .blueprint import ApiBlueprint, principal
 from .pagination import PageArgsSchema, page_schema, paginate
 from .schemas.redemptions import (
@@ -95,10 +95,14 @@ class Sync(MethodView):
         """Send the scans a scanner accepted while offline, with when it saw them
 
         Each is resolved by its nonce (a repeated sync changes nothing); a code accepted at
-        two counters is redeemed once and the other scan answers `conflict`.
+        two counters is redeemed once and the other scan answers `conflict`. Only signed QR
+        payloads are taken (a typed code answers `invalid`); a scan for a store the member
+        may no longer act for answers `wrong_store` on its own.
         """
         caller = principal()
-        scans = [_scan(item) for item in data["scans"]]
+        scans = redemption.offline_scans(
+            data["scans"], stores=accessible_stores(caller.membership), staff=caller.user,
+            device=limits.device_id() or None, ip=request.remote_addr)
         results = redemption.sync(caller.merchant, scans)
         db.session.commit()
         notify()

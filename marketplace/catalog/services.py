@@ -283,6 +283,7 @@ def remove_variant(variant: Variant) -> bool:
 
     Returns True when it was deleted."""
     from ..inventory.models import StockMovement
+    from ..vouchers.models import Campaign
 
     listing = variant.listing
     if listing.status == ListingStatus.PUBLISHED and len(listing.active_variants) <= 1 \
@@ -290,6 +291,10 @@ def remove_variant(variant: Variant) -> bool:
         raise Conflict(_l("A published listing needs at least one active variant."))
     has_history = db.session.scalar(sa.select(sa.func.count()).select_from(StockMovement)
                                     .where(StockMovement.variant_id == variant.id))
+    # A campaign giving it away free keeps naming it (its vouchers were claimed for it).
+    has_history = has_history or db.session.scalar(
+        sa.select(sa.func.count()).select_from(Campaign)
+        .where(Campaign.free_variant_id == variant.id))
     if has_history:
         variant.is_active = False
         db.session.flush()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from datetime import timedelta
 from itertools import chain, zip_longest
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from ..accounts.models import User
 from ..catalog import services as catalog
 from ..catalog.models import Listing, Variant
 from ..catalog.states import ListingKind
+from ..database import utcnow
 from ..extensions import db
 from ..inventory import services as inventory
 from ..inventory.models import StockLevel
@@ -51,6 +53,10 @@ STOCK_PROFILES = {
     "sports": (0.15, 0.20, (4, 20)),
 }
 STOCK_NOTE = "Nhập hàng đầu kỳ (dữ liệu demo)"
+
+
+# The shop whose campaign the demo shows (the seeds' "30 % only in our stores").
+CAMPAIGN_SHOP = "moc-lan"
 
 
 def demo_quantity(category: str, sku: str, store_slug: str) -> int:
@@ -122,6 +128,36 @@ class _Loader:
                 "holder": account["account_name"]})
         self.created["merchants"] += 1
         return merchant
+
+    # --- campaigns and posters ----------------------------------------------------------------
+
+    def campaign(self, merchant: Merchant, owner: User, stores: dict[str, Store]) -> None:
+        """The seeds' fashion scenario: 30 % off, only in the brand's stores; claimed online
+        (the shop page, a link, the window poster of the first store)."""
+        from ..orders.audit import Actor
+        from ..posters import services as posters
+        from ..vouchers import services as campaigns
+        from ..vouchers.models import Campaign
+
+        name = "Giảm 30% — chỉ tại cửa hàng"
+        if db.session.scalar(sa.select(Campaign.id).where(Campaign.merchant_id == merchant.id,
+                                                          Campaign.name == name)):
+            return
+        now = utcnow()
+        actor = Actor.staff(owner)
+        campaign = campaigns.create_campaign(merchant, {
+            "name": name, "description": "Nhận voucher trên mạng, đưa mã QR tại quầy: giảm "
+                                         "30% hóa đơn từ 500.000 ₫, tối đa 300.000 ₫.",
+            "discount_kind": "percent", "percent": 30, "max_discount": 300_000,
+            "min_spend": 500_000, "channel": "in_store", "quota": 500,
+            "per_customer_limit": 1, "starts_at": now - timedelta(days=1),
+            "ends_at": now + timedelta(days=60)}, actor=actor)
+        campaigns.change_state(campaign, "activate", actor=actor, now=now)
+        first = next(iter(stores.values()))
+        posters.create_poster(merchant, {"target": "campaign", "target_id": campaign.id,
+                                         "store_id": first.id,
+                                         "headline": "Giảm 30% — chỉ tại cửa hàng"})
+        self.created["campaigns"] += 1
 
     def stores(self, shop: spec.ShopSpec, merchant: Merchant) -> dict[str, Store]:
         existing = {s.slug: s for s in db.session.scalars(
@@ -254,6 +290,7 @@ def load_demo_data() -> DemoSummary:
     for staff in spec.STAFF:
         merchant, owner, stores = by_slug[staff.shop_slug]
         loader.staff(staff, merchant, owner, stores)
+    loader.campaign(*by_slug[CAMPAIGN_SHOP])
     db.session.flush()
     emails = [a.email for a in loader.accounts]
     return DemoSummary(created=dict(loader.created),

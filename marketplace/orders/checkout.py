@@ -1,17 +1,18 @@
 """Checkout: a cart becomes one order per merchant, each with its stock held at one store.
 
 Everything is checked before anything is written (the cart's version, each merchant's
-choice of fulfilment, store, slot and way to pay, the plugins' ``marketplace_validate_cart``),
-then in one transaction: the orders, the stock holds (row locks taken in one global order,
-store then variant, so concurrent checkouts queue instead of deadlocking), the pickup slots
-(a conditional update each), and the payments. Any refusal raises and the caller rolls the
+choice of fulfilment, store, slot, way to pay and voucher, the plugins'
+``marketplace_validate_cart``), then in one transaction: the orders, the stock holds (row
+locks taken in one global order, store then variant, so concurrent checkouts queue instead of
+deadlocking), the pickup slots (a conditional update each), the payments and the vouchers
+(each locked and used once). Any refusal raises and the caller rolls the
 whole transaction back: nothing is left half-placed. No payment provider is called here
 beyond ``prepare``, which moves no money.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -31,6 +32,7 @@ from ..plugins.providers import PaymentProvider
 from ..redemption import services as redemption
 from ..stores.models import Store
 from ..validation import optional_text
+from ..vouchers import usage as vouchers
 from . import codes
 from .audit import Actor
 from .lifecycle import announce
@@ -54,7 +56,9 @@ class Choice:
     window: tuple[datetime, datetime] | None
     provider: PaymentProvider
     note: str | None
+    voucher_code: str | None = None
     pricing: Pricing | None = None
+    vouchers: list = field(default_factory=list)
 
 
 def _field(index: int, name: str) -> str:
@@ -93,7 +97,9 @@ def _choice(index: int, part: carts.MerchantPart, raw: dict, *, now: datetime) -
         raise ValidationError.field(_field(index, "payment_provider"),
                                     _l("A reservation is paid at the store, for what you buy."))
     note = optional_text(raw.get("note"), _field(index, "note"), max_length=500)
-    return Choice(part, fulfilment, store, window, provider, note)
+    voucher_code = optional_text(raw.get("voucher_code"), _field(index, "voucher_code"),
+                                 max_length=2048)
+    return Choice(part, fulfilment, store, window, provider, note, voucher_code)
 
 
 def _check_lines(part: carts.MerchantPart) -> None:
@@ -107,6 +113,12 @@ def _check_lines(part: carts.MerchantPart) -> None:
                            title=line.variant.listing.title)) from None
     if len({line.variant.listing.currency for line in part.lines}) != 1:
         raise ValidationError.field("cart", _l("A shop’s items must share one currency."))
+
+
+def priced_lines(part: carts.MerchantPart) -> list[PricedLine]:
+    """A merchant's part of the cart as the pricing hook sees it."""
+    return [PricedLine(key=f"v{line.variant_id}", variant=line.variant, quantity=line.quantity,
+                       unit_price=line.variant.price) for line in part.lines]
 
 
 def plan(cart: Cart | None, *, customer, raw_choices: list, cart_version: str | None,
@@ -139,13 +151,20 @@ def plan(cart: Cart | None, *, customer, raw_choices: list, cart_version: str | 
         raise ValidationError.field("orders", _l("Check out shops that use different "
                                                  "currencies separately."))
     platform = current_platform()
-    for choice in choices:
+    for index, choice in enumerate(choices):
         platform.validate("marketplace_validate_cart", choice.part.merchant, cart=choice.part,
                           customer=customer)
-        choice.pricing = price(choice.part.merchant, [
-            PricedLine(key=f"v{line.variant_id}", variant=line.variant, quantity=line.quantity,
-                       unit_price=line.variant.price) for line in choice.part.lines],
-            currency=choice.part.currency, customer=customer)
+        lines = priced_lines(choice.part)
+        chosen = [choice.voucher_code] if choice.voucher_code else []
+        if choice.voucher_code:
+            # Judged here, with a reason for the customer: the pricing hook only prices.
+            voucher, _quote = vouchers.for_checkout(
+                choice.part.merchant, customer, choice.voucher_code, store=choice.store,
+                lines=lines, currency=choice.part.currency, at=now,
+                field=_field(index, "voucher_code"))
+            choice.vouchers = [voucher]
+        choice.pricing = price(choice.part.merchant, lines, currency=choice.part.currency,
+                               customer=customer, codes=chosen)
     return choices
 
 
@@ -221,6 +240,8 @@ def place(cart: Cart | None, *, customer, raw_choices: list, cart_version: str |
             slots.book(choice.store, choice.window[0])
         payments.start(order, choice.provider, actor=actor)
         redemption.issue(order.merchant_id, codes.KIND, order.id)
+        for voucher in choice.vouchers:  # used now; given back if the order comes to nothing
+            vouchers.apply_to_order(voucher, order, actor=actor, now=now)
         announce(order, None, OrderState(order.state), "place", actor=actor)
     carts.remove_merchants(cart, {c.part.merchant.id for c in choices})
     return checkout

@@ -27,6 +27,7 @@ from ..plugins.events import emit
 from ..redemption import services as redemption
 from ..states import events_from, next_state
 from ..validation import optional_text, valid_int
+from ..vouchers import usage as vouchers
 from . import codes, notifications
 from .audit import SYSTEM, Actor, record
 from .models import Order, OrderAdjustment
@@ -110,6 +111,7 @@ def _end_unfulfilled(order: Order, event: OrderEvent, *, actor: Actor, now: date
     transition(order, event, actor=actor, note=note, now=now)
     release_holds(order, actor=actor)
     redemption.revoke(codes.KIND, order.id, reason=str(event), now=now)
+    vouchers.give_back(order, actor=actor, now=now)  # nothing was bought with them
     if order.slot_start is not None and order.slot_start > now:
         slots.release(order.store_id, order.slot_start)
     for payment in order.payments:
@@ -335,7 +337,8 @@ def _settle_amount(order: Order, taken: dict[int, int]) -> int:
              for line in order.lines if taken[line.id]]
     if all(taken[line.id] == line.quantity for line in order.lines):
         return order.total
-    pricing = price(order.merchant, lines, currency=order.currency, customer=order.customer)
+    pricing = price(order.merchant, lines, currency=order.currency, customer=order.customer,
+                    codes=vouchers.codes_for_order(order))
     for adjustment in pricing.adjustments:
         order.adjustments.append(OrderAdjustment(
             merchant_id=order.merchant_id, line_key=adjustment.line_key, code=adjustment.code,

@@ -63,11 +63,13 @@ def _valid(plugin: str, result, keys: set[str]) -> list[PriceAdjustment]:
     return valid
 
 
-def price(merchant, lines: list[PricedLine], *, currency: str, customer) -> Pricing:
+def price(merchant, lines: list[PricedLine], *, currency: str, customer,
+          codes: list[str] | tuple = ()) -> Pricing:
+    """``codes``: the voucher codes chosen for this merchant's order (checked already)."""
     pricing = Pricing(lines=list(lines))
     keys = {line.key for line in lines}
     for plugin, result in current_platform().collect(
             "marketplace_price_lines", merchant, lines=pricing.lines, currency=currency,
-            customer=customer):
+            customer=customer, codes=list(codes)):
         pricing.adjustments.extend(_valid(plugin, result, keys))
     return pricing

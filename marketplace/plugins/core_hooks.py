@@ -23,5 +23,16 @@ def marketplace_prepare_jinja_env(env) -> None:
 @hookimpl
 def marketplace_register_code_kinds(register) -> None:
     from ..orders.redeeming import PickupKind
+    from ..vouchers.kind import VoucherKind
 
     register(PickupKind())
+    register(VoucherKind())
+
+
+@hookimpl
+def marketplace_price_lines(merchant, lines, currency, customer, codes=()):
+    from ..vouchers.usage import price_adjustments
+
+    # ``codes`` has a default: a caller of the hook from before it existed still prices.
+    return price_adjustments(merchant, lines, currency=currency, customer=customer,
+                             codes=codes)

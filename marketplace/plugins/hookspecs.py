@@ -260,11 +260,16 @@ def marketplace_validate_booking(merchant: Merchant, booking: Any, customer: Any
 
 @hookspec
 def marketplace_price_lines(merchant: Merchant, lines: list[Any], currency: str,
-                            customer: Any) -> list[PriceAdjustment] | None:
+                            customer: Any, codes: list[str]) -> list[PriceAdjustment] | None:
     """Add discounts or fees to a merchant's order lines.
 
-    Called while a checkout is priced, on the plugins the merchant enabled. ``lines`` carry a
+    Called while a checkout is priced, on the plugins the merchant enabled, and again when
+    an order is priced for what was actually taken (a partial pickup). ``lines`` carry a
     ``key``, ``variant``, ``quantity`` and ``unit_price`` (minor units of ``currency``).
+    ``codes`` are the codes of the vouchers the customer chose from their wallet for this
+    merchant's order (empty when none); the checkout has checked that each is theirs and
+    usable. The core prices them itself (adjustments coded ``voucher:<id>``); a plugin may
+    read them, for instance not to stack its own discount on a voucher.
     Return a list of ``PriceAdjustment`` (or ``None``); every plugin's results are added up.
     A total never goes below zero.
 

@@ -189,6 +189,13 @@ class CodeKind(Provider):
         and optional ``lines`` (what to hand over), ``holder``, ``conditions``,
         ``needs`` (fields the confirmation asks for, e.g. ``["amount"]``)."""
 
+    def quote(self, code: Any, *, store: Any, details: dict, now: datetime) -> dict | None:
+        """What redeeming would come to with these ``details`` (a voucher's discount on the
+        bill typed so far), for the staff member to see before confirming; changes nothing.
+        Raise ``ValidationError`` when it could not be redeemed with them. Default: ``None``
+        (nothing to work out)."""
+        return None
+
     @abstractmethod
     def redeem(self, code: Any, *, store: Any, actor: Any, details: dict,
                now: datetime) -> dict:

@@ -12,8 +12,7 @@ from ..extensions import db
 
 
 class Poster(db.Model):
-    """A QR poster or flyer for a store or a listing (campaigns: see ``services.TARGETS``),
-    shown at ``store_id``.
+    """A QR poster or flyer for a store, a listing or a campaign, shown at ``store_id``.
 
     Its QR code holds the short link ``/p/<token>``: each scan is counted, then the phone
     goes on to the target page with the poster as its source, so what follows (a visit, a

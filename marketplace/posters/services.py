@@ -1,6 +1,6 @@
 """Posters: made by the merchant, scanned by passers-by, counted for the funnel.
 
-A poster's target is a store page or a listing page. Each kind of target is
+A poster's target is a store page, a listing page or a campaign page. Each kind of target is
 one row of ``TARGETS``: how it is loaded (scoped to the merchant), where a scan goes, and the
 headline printed when the merchant writes none.
 """
@@ -42,6 +42,16 @@ def _listing(merchant_id: int, listing_id) -> Listing:
     return listing
 
 
+def _campaign(merchant_id: int, campaign_id):
+    from ..vouchers.models import Campaign
+    from ..vouchers.states import CampaignState
+
+    campaign = get_scoped(Campaign, merchant_id, campaign_id)
+    if campaign.state == CampaignState.ENDED:
+        raise ValidationError.field("target_id", _l("This campaign has ended."))
+    return campaign
+
+
 def _tracking(poster: Poster) -> dict:
     return {"src": SOURCE, "store": poster.store_id}
 
@@ -59,6 +69,11 @@ TARGETS: dict[str, Target] = {
             "storefront.listing", merchant_slug=listing.merchant.slug,
             listing_slug=listing.slug, **_tracking(poster)),
         headline=lambda listing: listing.title),
+    "campaign": Target(
+        load=_campaign,
+        link=lambda campaign, poster: public_url("vouchers.campaign", token=campaign.token,
+                                                 **_tracking(poster)),
+        headline=lambda campaign: campaign.name),
 }
 
 

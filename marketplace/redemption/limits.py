@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from ..auth import bearer_secret
 from ..extensions import limiter
-from ..orders.codes import attempt_limit, failed_attempt
+from ..orders.codes import attempt_limit
 from ..security import hash_token
 
 DEVICE_HEADER = "X-Scanner-Device"
@@ -35,11 +35,22 @@ def token_key() -> str:
     return f"redeem-token:{hash_token(bearer_secret() or '')[:32]}"
 
 
+GUESSES = frozenset({"invalid", "wrong_merchant"})
+
+
+def failed_entry(response) -> bool:
+    """Only a code that is not one of ours counts: a real code refused for a reason (the
+    order is not ready, already redeemed) is no sign of guessing."""
+    if response.status_code != 422:
+        return False
+    return (response.get_json(silent=True) or {}).get("outcome") in GUESSES
+
+
 def code_entry_limits(member_key=None):
     """The three limits as decorators, for a view or a MethodView's ``decorators``."""
     return [
-        limiter.limit(attempt_limit, key_func=_device_key, deduct_when=failed_attempt),
+        limiter.limit(attempt_limit, key_func=_device_key, deduct_when=failed_entry),
         limiter.limit(attempt_limit, key_func=member_key or _member_key,
-                      deduct_when=failed_attempt),
-        limiter.limit(attempt_limit, deduct_when=failed_attempt),
+                      deduct_when=failed_entry),
+        limiter.limit(attempt_limit, deduct_when=failed_entry),
     ]

@@ -177,16 +177,20 @@ def _mark_redeemed(code, *, store_id, staff_id, nonce, at) -> None:
 
 # --- finding ----------------------------------------------------------------------------------
 
-def find(merchant_id: int, text: str | None, *,
-         lock: bool = False) -> tuple[RedeemableCode | None, Outcome | None]:
+def find(merchant_id: int, text: str | None, *, lock: bool = False,
+         signed_only: bool = False) -> tuple[RedeemableCode | None, Outcome | None]:
     """The merchant's code that ``text`` (a scanned payload or a typed human code) names,
-    or why there is none. ``lock``: the row is locked until commit."""
+    or why there is none. ``lock``: the row is locked until commit. ``signed_only``: a typed
+    human code is not looked up (offline scans: a scanner can only have verified a payload,
+    and a batch of typed codes must not become a way around the rate limits)."""
     text = (text or "").strip()
     typed = human.normalise(text)
     query = sa.select(RedeemableCode).where(RedeemableCode.merchant_id == merchant_id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     if human.looks_like_code(typed):
+        if signed_only:
+            return None, Outcome.INVALID
         code = db.session.scalar(
             query.where(RedeemableCode.lookup == human.lookup(merchant_id, typed)))
         return (code, None) if code is not None else (None, Outcome.INVALID)
@@ -226,6 +230,15 @@ class Scan:
     @property
     def offline(self) -> bool:
         return self.scanned_at is not None
+
+
+def offline_scans(items: list[dict], *, stores: list, staff, device: str | None,
+                  ip: str | None) -> list[Scan]:
+    """``Scan``s of a scanner's offline queue; ``stores`` are those the member may act for
+    (a scan for any other store gets ``store`` None and is refused by ``sync``)."""
+    by_id = {store.id: store for store in stores}
+    return [scan_from(item, store=by_id.get(item["store_id"]), staff=staff, device=device,
+                      ip=ip) for item in items]
 
 
 def scan_from(data: dict, *, store, staff, device: str | None, ip: str | None) -> Scan:
@@ -307,19 +320,37 @@ def preview(merchant_id: int, scan: Scan) -> Result:
     """What the staff member sees before confirming: the code's subject and whether it can be
     redeemed here now. Changes nothing and logs nothing."""
     code, outcome = find(merchant_id, scan.text)
-    if code is not None:
-        outcome = _judge(code, scan, scan.scanned_at or utcnow()) or Outcome.REDEEMABLE
-    return Result(outcome, _answer(code, outcome))
+    if code is None:
+        return Result(outcome, _answer(code, outcome))
+    at = scan.scanned_at or utcnow()
+    outcome = _judge(code, scan, at) or Outcome.REDEEMABLE
+    answer = _answer(code, outcome)
+    if outcome == Outcome.REDEEMABLE and scan.details:
+        # The figures as typed so far (a voucher's discount on the bill): shown, not kept.
+        try:
+            quote = kinds().get(code.kind).quote(code, store=scan.store,
+                                                 details=scan.details, now=at)
+        except MarketplaceError as refused:
+            answer["problem"] = {"message": str(refused.message), "fields": {
+                k: [str(m) for m in v] for k, v in refused.fields.items()}}
+        else:
+            if quote:
+                answer["result"] = quote
+    return Result(outcome, answer)
 
 
-def redeem(merchant, scan: Scan, *, now: datetime | None = None) -> Result:
+def redeem(merchant, scan: Scan, *, now: datetime | None = None,
+           signed_only: bool = False) -> Result:
     """Redeem what ``scan`` names at ``scan.store`` (the caller checked the member may act
     there), exactly once. Returns the outcome and the answer; the attempt is logged either
     way (the caller commits)."""
     now = now or utcnow()
     if scan.nonce is not None and not 0 < len(scan.nonce) <= MAX_NONCE:
         raise ValidationError.field("nonce", _l("A scan's nonce is 1 to 64 characters."))
-    code, outcome = find(merchant.id, scan.text, lock=True)
+    if scan.store is None:  # a store the member may no longer act for (an old offline scan)
+        return _log(merchant, None, scan, Result(
+            Outcome.WRONG_STORE, _answer(None, Outcome.WRONG_STORE)), now)
+    code, outcome = find(merchant.id, scan.text, lock=True, signed_only=signed_only)
     # Looked up after the lock: a twin of this request (the same nonce) that committed while
     # we waited for the row is seen, and its answer returned.
     replayed = _replay(merchant.id, scan.nonce)
@@ -354,7 +385,8 @@ def _apply(code: RedeemableCode, scan: Scan, now: datetime):
 
 def _log(merchant, code, scan: Scan, result: Result, now: datetime) -> Result:
     attempt = RedemptionAttempt(
-        merchant_id=merchant.id, code_id=code.id if code else None, store_id=scan.store.id,
+        merchant_id=merchant.id, code_id=code.id if code else None,
+        store_id=scan.store.id if scan.store is not None else None,
         staff_id=scan.staff.id, outcome=str(result.outcome), method=scan.method,
         nonce=scan.nonce, device=(scan.device or None) and scan.device[:64], ip=scan.ip,
         scanned_at=scan.scanned_at or now, offline=scan.offline, answer=result.answer)
@@ -384,14 +416,17 @@ REDEEMED_DAYS = 30
 
 def sync(merchant, scans: list[Scan], *, now: datetime | None = None) -> list[tuple[str, Result]]:
     """Offline scans, earliest first: each is redeemed (or refused) as if it came online, its
-    nonce making a repeated sync harmless. The same code accepted offline at two counters is
-    redeemed once; the other scan is logged as a conflict for the merchant to follow up."""
+    nonce making a repeated sync harmless. Only signed payloads are taken (a scanner offline
+    cannot have checked a typed code); a scan whose store the member may no longer act for
+    (``store`` None) is refused on its own, never the whole batch. The same code accepted
+    offline at two counters is redeemed once; the other scan is logged as a conflict for the
+    merchant to follow up."""
     now = now or utcnow()
     results = []
     for scan in sorted(scans, key=lambda s: (s.scanned_at or now, s.nonce or "")):
         if scan.scanned_at is not None and scan.scanned_at > now:
             scan.scanned_at = now  # a scanner's clock ahead of ours cannot buy validity
-        results.append((scan, redeem(merchant, scan, now=now)))
+        results.append((scan, redeem(merchant, scan, now=now, signed_only=True)))
     conflicts = [(scan, result) for scan, result in results
                  if result.outcome == Outcome.CONFLICT and not result.replayed]
     if conflicts:

@@ -17,10 +17,11 @@ def init_web(app: Flask) -> None:
         shop,
         storefront,
         themes,
+        vouchers,
     )
 
     # Storefront pages render through the theme engine (marketplace.theming), each theme in
     # an environment of its own; the app's environment renders the core's own pages.
-    for module in (health, auth, storefront, find, shop, media, themes, posters, dashboard,
-                   admin):
+    for module in (health, auth, storefront, find, shop, media, themes, posters, vouchers,
+                   dashboard, admin):
         app.register_blueprint(module.bp)

@@ -42,6 +42,9 @@ from ..payments import services as payments
 from ..redemption import images
 from ..redemption import services as redemption
 from ..theming import render_storefront
+from ..vouchers import usage as vouchers
+from ..vouchers.discounts import summary as discount_summary
+from ..vouchers.discounts import terms_of
 
 bp = Blueprint("shop", __name__)
 
@@ -71,6 +74,8 @@ HISTORY_LABELS = {
     "refund": {"pending": _l("Refund pending"), "succeeded": _l("Refunded"),
                "failed": _l("Refund failed")},
     "return": {"received": _l("Taken back in store")},
+    "voucher": {"applied": _l("Used on this order"), "available": _l("Given back"),
+                "cancelled": _l("Cancelled")},
 }
 FULFILMENT_LABELS = {Fulfilment.PICKUP: _l("Pickup in store"),
                      Fulfilment.RESERVE: _l("Reserve and try in store")}
@@ -218,6 +223,7 @@ def _checkout_view(found, *, errors=None, message=None, status=200):
                     break
                 day, day_slots = later, slots.day_slots(chosen.store, later, now=now)
         sections.append({
+            **_voucher_section(part, chosen, now),
             "part": part, "options": options, "usable": usable, "chosen": chosen,
             "fulfilment": fulfilment, "day": day, "days": days, "slots": day_slots,
             "slot_start": request.values.get(f"slot_{mid}", ""),
@@ -233,6 +239,26 @@ def _checkout_view(found, *, errors=None, message=None, status=200):
         or uuid.uuid4().hex), status
 
 
+def _voucher_section(part, chosen, now) -> dict:
+    """The customer's vouchers this shop's order could use, and what the chosen one takes
+    off (or why it cannot be used), worked out again on every "Update"."""
+    offered = [(code, f"{v.campaign.name} — {discount_summary(terms_of(v.campaign))}")
+               for code, v in vouchers.wallet_choices(part.merchant, current_user, at=now)]
+    picked = request.values.get(f"voucher_{part.merchant.id}") or ""
+    discount = problem = None
+    if picked and chosen is not None:
+        try:
+            _voucher, quote = vouchers.for_checkout(
+                part.merchant, current_user, picked, store=chosen.store,
+                lines=checkout.priced_lines(part), currency=part.currency, at=now,
+                field="voucher")
+            discount = quote.discount
+        except ValidationError as exc:
+            problem = exc.message
+    return {"vouchers": offered, "voucher": picked, "voucher_discount": discount,
+            "voucher_problem": problem}
+
+
 def _raw_choices(found) -> list[dict]:
     choices = []
     for part in carts.parts(found):
@@ -245,7 +271,8 @@ def _raw_choices(found) -> list[dict]:
             "store_id": request.form.get(f"store_{mid}"),
             "slot_start": request.form.get(f"slot_{mid}") if fulfilment == "pickup" else None,
             "payment_provider": request.form.get(f"provider_{mid}"),
-            "note": request.form.get(f"note_{mid}")})
+            "note": request.form.get(f"note_{mid}"),
+            "voucher_code": request.form.get(f"voucher_{mid}") or None})
     return choices
 
 

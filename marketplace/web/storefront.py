@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from babel.dates import get_day_names
 from flask import Blueprint, request
 from flask_babel import format_date, get_locale
+from flask_login import current_user
 
 from ..catalog import queries
 from ..catalog.services import categories
@@ -21,6 +22,8 @@ from ..search import service as search
 from ..search.query import BadSearchQuery, PositionArgs, load_args
 from ..stores.hours import interval_from_json
 from ..theming import render_storefront
+from ..vouchers import claims
+from ..vouchers import services as campaigns
 
 bp = Blueprint("storefront", __name__)
 
@@ -81,7 +84,15 @@ def merchant(merchant_slug: str):
     return render_storefront(
         "storefront/merchant.html", merchant=found, stores=stores,
         statuses={s.id: queries.opening_status(s, now) for s in stores},
-        listings=queries.public_listings(merchant=found, limit=200))
+        listings=queries.public_listings(merchant=found, limit=200),
+        campaigns=[_offer(c, now) for c in campaigns.public_campaigns(found, now)])
+
+
+def _offer(campaign, now) -> dict:
+    """A campaign on the shop's page, and whether the visitor already holds all they may."""
+    held = claims.held(campaign.id, current_user.id) if current_user.is_authenticated else 0
+    return claims.public_facts(campaign, now) | {
+        "full": held >= campaign.per_customer_limit}
 
 
 @bp.get("/m/<merchant_slug>/l/<listing_slug>")

@@ -2,7 +2,7 @@
 of their QR codes, for the online-to-offline funnel.
 
 Revision ID: 2a9c4e7d1f38
-Revises: 0c4d8e2a7b65
+Revises: 6b3e9f1a2c47
 Create Date: 2026-12-04 02:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '2a9c4e7d1f38'
-down_revision = '0c4d8e2a7b65'
+down_revision = '6b3e9f1a2c47'
 branch_labels = None
 depends_on = None
 

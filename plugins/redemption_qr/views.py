@@ -146,7 +146,10 @@ def sync(merchant_slug: str):
     if isinstance(data, tuple):
         return data
     try:
-        results = redemption.sync(merchant, [_scan(item, membership) for item in data["scans"]])
+        scans = redemption.offline_scans(
+            data["scans"], stores=accessible_stores(membership), staff=current_user,
+            device=limits.device_id() or None, ip=request.remote_addr)
+        results = redemption.sync(merchant, scans)
     except MarketplaceError as exc:
         db.session.rollback()
         return _problem(exc)
@@ -154,19 +157,3 @@ def sync(merchant_slug: str):
     notify()
     return jsonify({"results": [{"nonce": nonce, "status": result.status,
                                  "answer": result.answer} for nonce, result in results]})
-
-
-@bp.get("/<merchant_slug>/scanner/attempts")
-@login_required
-def attempts(merchant_slug: str):
-    """The attempt log of the member's stores; conflicts (a code accepted offline at two
-    counters) first, for the merchant to follow up."""
-    merchant, membership = _member(merchant_slug)
-    stores = None if membership.all_stores else sorted(membership.store_ids or ())
-    conflicts = db.session.scalars(redemption.attempts(
-        merchant.id, outcome="conflict", store_ids=stores).limit(100)).all()
-    recent = db.session.scalars(redemption.attempts(merchant.id, store_ids=stores)
-                                .limit(200)).all()
-    return render_template("redemption_qr/attempts.html", merchant=merchant,
-                           conflicts=conflicts, recent=recent)
-

@@ -208,7 +208,7 @@ def test_two_shops_one_cart_pickup_pay_at_store_and_a_return(new_context, live_s
 
     shoe_number, shoe_code = pickup_code(consumer, shoes, live_server)
     coffee_number, _coffee_code = pickup_code(consumer, coffee, live_server)
-    assert shoe_number != coffee_number and re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", shoe_code)
+    assert shoe_number != coffee_number and re.fullmatch(r"[0-9A-Z]{5}-[0-9A-Z]{5}", shoe_code)
     if screenshot_dir:
         consumer.screenshot(path=str(screenshot_dir / "order-pickup-code.png"), full_page=True)
 

@@ -61,6 +61,13 @@ REQUESTS = {
     ("GET", "/api/v1/payouts/<int:payout_id>"): {},
     ("GET", "/api/v1/payouts/<int:payout_id>/entries"): {},
     ("GET", "/api/v1/posters/<int:poster_id>"): {},
+    ("GET", "/api/v1/campaigns/<int:campaign_id>/funnel"): {},
+    ("GET", "/api/v1/campaigns/<int:campaign_id>"): {},
+    ("PATCH", "/api/v1/campaigns/<int:campaign_id>"): {"json": {"name": "Bị đổi"}},
+    ("POST", "/api/v1/campaigns/<int:campaign_id>/transitions"): {"json": {"event": "end"}},
+    ("GET", "/api/v1/campaigns/<int:campaign_id>/vouchers"): {},
+    ("POST", "/api/v1/campaigns/<int:campaign_id>/vouchers/<int:voucher_id>/cancel"): {
+        "json": {"reason": "x"}},
 }
 
 
@@ -85,12 +92,14 @@ def build_merchant(make_merchant, make_store, make_listing, make_member, owner_o
     payout = a_payout(merchant, order, admin)
     poster = posters.create_poster(merchant, {"target": "store", "target_id": store.id,
                                               "store_id": store.id})
+    campaign, voucher = _a_campaign(merchant, owner.user)
     _db.session.flush()
     return {"merchant": merchant, "store_id": store.id, "exception_id": exception.id,
             "listing_id": listing.id, "variant_id": listing.variants[1].id,
             "image_id": image.id, "membership_id": member.id,
             "invitation_id": invitation.id, "token_id": token.id, "order_id": order.id,
-            "payout_id": payout.id, "poster_id": poster.id}
+            "payout_id": payout.id, "poster_id": poster.id, "campaign_id": campaign.id,
+            "voucher_id": voucher.id}
 
 
 def _an_order(merchant, make_store, make_listing, buyer):
@@ -105,6 +114,14 @@ def _an_order(merchant, make_store, make_listing, buyer):
                [pickup_choice(merchant, store, slot_at(store))]).orders[0]
 
 
+def _a_campaign(merchant, user):
+    from tests.support.vouchers import claimed, running_campaign
+
+    campaign = running_campaign(merchant, user)
+    voucher, _code = claimed(campaign, user)
+    return campaign, voucher
+
+
 def snapshot(ids: dict) -> dict:
     """Everything the requests above could change, read fresh from the database."""
     from marketplace.accounts.models import PersonalAccessToken
@@ -113,6 +130,7 @@ def snapshot(ids: dict) -> dict:
     from marketplace.orders.models import Order
     from marketplace.settlement.models import Payout
     from marketplace.stores.models import Store, StoreException
+    from marketplace.vouchers.models import Campaign, Voucher
 
     _db.session.expire_all()
     store = _db.session.get(Store, ids["store_id"])
@@ -129,6 +147,9 @@ def snapshot(ids: dict) -> dict:
         "token": _db.session.get(PersonalAccessToken, ids["token_id"]).revoked_at,
         "order": _db.session.get(Order, ids["order_id"]).state,
         "payout": _db.session.get(Payout, ids["payout_id"]).state,
+        "campaign": (_db.session.get(Campaign, ids["campaign_id"]).name,
+                     _db.session.get(Campaign, ids["campaign_id"]).state),
+        "voucher": _db.session.get(Voucher, ids["voucher_id"]).state,
     }
 
 

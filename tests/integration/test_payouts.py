@@ -13,7 +13,6 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from flask_babel import force_locale
 
 from marketplace.errors import Conflict, PermissionDenied, ValidationError
 from marketplace.money import format_money
@@ -34,13 +33,7 @@ from tests.support.payouts import (
 from tests.support.plugin_apps import PAYOUTS, plugin_config
 
 ZONE = "Asia/Ho_Chi_Minh"
-
-
-@pytest.fixture(autouse=True)
-def english(db):
-    """Messages raised by the services outside a request are read in English here."""
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

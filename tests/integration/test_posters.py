@@ -96,3 +96,45 @@ def test_a_member_without_campaign_rights_cannot_make_posters(client, shop, make
     db.session.commit()
     login(staff.user)
     assert client.get(f"/dashboard/{merchant.slug}/posters").status_code == 403
+
+
+def test_a_campaigns_funnel_per_store_from_poster_scans_to_the_counter(
+        client, shop, make_store, make_user, login, api_token, owner_of):
+    from tests.support.vouchers import claimed, running_campaign, typed_at_counter
+
+    merchant, window, listing, owner = shop
+    counter = make_store(merchant, name="Quầy Nguyễn Huệ")
+    campaign = running_campaign(merchant, owner)
+    at_window = posters.create_poster(merchant, {"target": "campaign",
+                                                 "target_id": campaign.id,
+                                                 "store_id": window.id})
+    at_counter = posters.create_poster(merchant, {"target": "campaign",
+                                                  "target_id": campaign.id,
+                                                  "store_id": counter.id})
+    db.session.commit()
+    phone = client.application.test_client()
+    went = phone.get(f"/p/{at_window.token}")
+    assert f"/c/{campaign.token}" in went.location and f"store={window.id}" in went.location
+    phone.get(f"/p/{at_window.token}")
+    client.application.test_client().get(f"/p/{at_counter.token}")
+    first, code = claimed(campaign, make_user(), source="poster", store_id=window.id)
+    claimed(campaign, make_user(), source="poster", store_id=counter.id)
+    claimed(campaign, make_user(), source="link")
+    assert typed_at_counter(merchant, counter, owner, code, 500000).outcome == "redeemed"
+    db.session.commit()
+
+    token = api_token(owner_of(merchant))
+    db.session.commit()
+    answer = client.get(f"/api/v1/campaigns/{campaign.id}/funnel",
+                        headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.get_json()
+    rows = {row["store_name"]: (row["scans"], row["visitors"], row["claims"], row["redeemed"])
+            for row in answer.json["stores"]}
+    assert rows == {window.name: (2, 1, 1, 0), counter.name: (1, 1, 1, 1),
+                    None: (0, 0, 1, 0)}
+    assert answer.json["total"] == {"scans": 3, "visitors": 2, "claims": 3, "redeemed": 1}
+    login(owner)
+    page = client.get(f"/dashboard/{merchant.slug}/campaigns/{campaign.id}")
+    funnel = page.get_data(as_text=True)
+    funnel = funnel[funnel.index('id="funnel"'):funnel.index('id="link"')]
+    assert f'data-funnel-store="{counter.id}"' in funnel and "data-funnel-total" in funnel

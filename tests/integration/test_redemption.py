@@ -202,3 +202,63 @@ def test_failed_code_entries_are_limited_per_device_member_and_address(
     # Right codes never count, and a fresh member, device and address is not held back.
     assert typed(second, "d2", "203.0.113.2", codes.pickup_code(order)) == 200
     assert typed(second, "d2", "203.0.113.2", codes.pickup_code(order)) == 200
+
+
+def test_a_sync_takes_only_signed_codes_and_refuses_a_lost_store_on_its_own(
+        client, selling_shop, buyer, owner_of, api_token, make_member):
+    merchant, store, other, order, staff = _ready_order(selling_shop, buyer, owner_of)
+    limited = make_member(merchant, role="staff", stores_=[store])
+    token = api_token(limited)
+    db.session.commit()
+    code = redemption.current("pickup", order.id)
+    at = (NOW + timedelta(minutes=5)).isoformat()
+    synced = _api(client, token, "/sync", scans=[
+        {"code": codes.pickup_code(order), "store_id": store.id, "nonce": "typed-offline",
+         "scanned_at": at, "method": "typed", "details": {"payment_taken": True}},
+        {"code": code.payload, "store_id": other.id, "nonce": "lost-store",
+         "scanned_at": at, "details": {"payment_taken": True}},
+        {"code": code.payload, "store_id": store.id, "nonce": "good-scan",
+         "scanned_at": at, "details": {"payment_taken": True}}])
+    assert synced.status_code == 200, synced.json
+    outcomes = {r["nonce"]: r["answer"]["outcome"] for r in synced.json["results"]}
+    assert outcomes == {"typed-offline": "invalid", "lost-store": "wrong_store",
+                        "good-scan": "redeemed"}
+    db.session.refresh(order)
+    assert order.state == "collected"
+
+
+def test_a_refused_real_code_does_not_count_as_a_guess(throttled_app, selling_shop, buyer,
+                                                       owner_of, api_token):
+    merchant, store, _other, order, staff = _ready_order(selling_shop, buyer, owner_of)
+    token = api_token(staff)
+    db.session.commit()
+    client = throttled_app.test_client()
+    code = redemption.current("pickup", order.id)
+    unpaid = [client.post("/api/v1/redemptions", json={
+        "code": code.payload, "store_id": store.id, "nonce": f"unpaid-{n:04d}"},
+        headers={"Authorization": f"Bearer {token}"}).get_json()["outcome"] for n in range(5)]
+    assert unpaid == ["refused"] * 5  # never 429: the code is real, only not paid yet
+
+
+def test_a_voucher_looked_up_with_the_bill_shows_the_discount_before_confirming(
+        client, selling_shop, owner_of, api_token, make_user):
+    from tests.support.vouchers import claimed, running_campaign
+
+    merchant, (store, _other), _listing = selling_shop()
+    staff = owner_of(merchant)
+    campaign = running_campaign(merchant, staff.user, min_spend=200000)
+    voucher, code = claimed(campaign, make_user())
+    token = api_token(staff)
+    db.session.commit()
+    payload = redemption.current("voucher", voucher.id).payload
+    looked = _api(client, token, "/lookup", code=payload, store_id=store.id,
+                  details={"amount": 500000})
+    assert looked.status_code == 200, looked.json
+    assert looked.json["outcome"] == "redeemable"
+    assert (looked.json["result"]["discount"], looked.json["result"]["to_pay"]) == \
+        (150000, 350000)
+    small = _api(client, token, "/lookup", code=code, method="typed", store_id=store.id,
+                 details={"amount": 100000})
+    assert small.json["outcome"] == "redeemable" and "result" not in small.json
+    assert "amount" in small.json["problem"]["message"] or small.json["problem"]["fields"]
+    assert redemption.current("voucher", voucher.id).state == "active"  # nothing changed

@@ -91,6 +91,10 @@ class ChoiceSchema(Schema):
                                                         "with offset)."})
     payment_provider = fields.String(required=True)
     note = fields.String(validate=validate.Length(max=500))
+    voucher_code = fields.String(allow_none=True, validate=validate.Length(max=2048), metadata={
+        "description": "One of your vouchers of this merchant (its `code` from "
+                       "`GET /api/v1/consumer/vouchers`): used by this order, given back if "
+                       "the order is cancelled or lapses before anything is handed over."})
 
 
 class CheckoutSchema(Schema):

@@ -8,7 +8,8 @@ from .common import ID
 
 
 class PosterCreateSchema(Schema):
-    target = fields.String(required=True, validate=validate.OneOf(["store", "listing"]))
+    target = fields.String(required=True, validate=validate.OneOf(["store", "listing",
+                                                                   "campaign"]))
     target_id = fields.Integer(required=True, validate=ID)
     store_id = fields.Integer(required=True, validate=ID, metadata={
         "description": "The store the poster is shown at: its scans and what follows them "

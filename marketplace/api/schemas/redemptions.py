@@ -54,7 +54,11 @@ class AnswerSchema(Schema):
     redeemed = fields.Dict(metadata={"description": "Where, by whom and when it was "
                                                    "redeemed (already redeemed, conflict)."})
     result = fields.Dict(metadata={"description": "What the redemption did (the order "
-                                                 "collected, the voucher's discount)."})
+                                                 "collected, the voucher's discount); for a "
+                                                 "look-up with `details`, what it would do."})
+    problem = fields.Dict(metadata={"description": "A look-up whose `details` would be "
+                                                  "refused (a bill below the minimum spend): "
+                                                  "`message` and `fields`."})
 
 
 class SyncResultSchema(Schema):

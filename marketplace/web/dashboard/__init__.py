@@ -50,7 +50,13 @@ def _permissions():
         membership = g.get("membership")
         return membership is not None and allowed(membership.role, Permission(permission))
 
-    return {"can": can, "merchant": g.get("merchant"), "membership": g.get("membership")}
+    def has_page(endpoint: str) -> bool:
+        """Whether a page exists: a plugin's pages (the QR plugin's scanner) are linked only
+        where the plugin is installed."""
+        return endpoint in current_app.view_functions
+
+    return {"can": can, "has_page": has_page, "merchant": g.get("merchant"),
+            "membership": g.get("membership")}
 
 
 def requires(permission: Permission):
@@ -68,6 +74,7 @@ def requires(permission: Permission):
 
 
 from . import (  # noqa: E402,F401
+    campaigns,
     listings,
     orders,
     overview,

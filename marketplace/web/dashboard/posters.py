@@ -1,4 +1,4 @@
-"""Posters: QR posters and flyers for a store or a listing, ready to print, with
+"""Posters: QR posters and flyers for a store, a listing or a campaign, ready to print, with
 how often each was scanned."""
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from ...merchants.roles import Permission
 from ...posters import render
 from ...posters import services as posters
 from ...stores.models import Store
+from ...vouchers.models import Campaign
+from ...vouchers.states import CampaignState
 from . import bp, requires
 
 
@@ -22,7 +24,9 @@ def _choices() -> dict:
     stores = list(db.session.scalars(scoped(Store, g.merchant.id).order_by(Store.name)))
     listings = list(db.session.scalars(scoped(Listing, g.merchant.id).where(
         Listing.status == ListingStatus.PUBLISHED).order_by(Listing.title)))
-    return {"stores": stores, "listings": listings}
+    campaigns = list(db.session.scalars(scoped(Campaign, g.merchant.id).where(
+        Campaign.state != CampaignState.ENDED).order_by(Campaign.id.desc())))
+    return {"stores": stores, "listings": listings, "campaigns": campaigns}
 
 
 def _page(*, values=None, errors=None, message=None, status=200):
@@ -37,7 +41,8 @@ def _page(*, values=None, errors=None, message=None, status=200):
 @bp.get("/<merchant_slug>/posters")
 @requires(Permission.MANAGE_CAMPAIGNS)
 def posters_index(merchant_slug: str):
-    return _page(values={"target": request.args.get("target", "")})
+    return _page(values={"target": request.args.get("target", ""),
+                         "store_id": request.args.get("store_id", "")})
 
 
 @bp.post("/<merchant_slug>/posters")

@@ -12,7 +12,7 @@ from ..plugins import CodeKind
 from . import codes, lifecycle
 from .audit import Actor
 from .models import Order
-from .states import OrderState
+from .states import Fulfilment, OrderState
 
 
 class PickupKind(CodeKind):
@@ -42,7 +42,7 @@ class PickupKind(CodeKind):
                       "fulfilment": order.fulfilment, "store_id": order.store_id,
                       "total": order.total, "currency": order.currency,
                       "pay_at_counter": offline},
-            "lines": [{"title": line.title, "variant": line.variant_label,
+            "lines": [{"id": line.id, "title": line.title, "variant": line.variant_label,
                        "quantity": line.quantity} for line in order.lines],
             "needs": ["payment_taken"] if offline and order.total > 0 else [],
         }
@@ -51,7 +51,14 @@ class PickupKind(CodeKind):
         order = self._order(code)
         if order.state != OrderState.READY:
             raise ValidationError(_l("The order is not ready for pickup yet."))
+        lines = details.get("lines")
+        if order.fulfilment == Fulfilment.RESERVE and not lines:
+            # Tried in store: what is bought is the customer's choice, not the whole order.
+            raise ValidationError.field("lines", _l(
+                "A reservation to try ends with what the customer buys: choose it on the "
+                "order's page."))
         lifecycle.collect(order, actor=Actor.staff(actor), code=None, scanned=True,
-                          payment_taken=bool(details.get("payment_taken")), now=now)
+                          quantities=lines, payment_taken=bool(details.get("payment_taken")),
+                          now=now)
         return {"order_id": order.id, "order_state": order.state,
                 "settled_total": order.settled_total}

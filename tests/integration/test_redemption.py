@@ -262,3 +262,26 @@ def test_a_voucher_looked_up_with_the_bill_shows_the_discount_before_confirming(
     assert small.json["outcome"] == "redeemable" and "result" not in small.json
     assert "amount" in small.json["problem"]["message"] or small.json["problem"]["fields"]
     assert redemption.current("voucher", voucher.id).state == "active"  # nothing changed
+
+
+def test_a_reservation_to_try_is_redeemed_with_what_the_customer_buys(
+        client, selling_shop, buyer, owner_of, api_token):
+    merchant, (store, _other), listing = selling_shop()
+    order = buy(buyer, [(listing.variants[0], 2)], [{
+        "merchant_id": merchant.id, "fulfilment": "reserve", "store_id": store.id,
+        "payment_provider": "pay_at_store"}]).orders[0]
+    staff = owner_of(merchant)
+    lifecycle.mark_ready(order, actor=Actor.staff(staff.user))
+    token = api_token(staff)
+    db.session.commit()
+    code = redemption.current("pickup", order.id)
+    whole = _api(client, token, "", code=code.payload, store_id=store.id, nonce="try-whole",
+                 details={"payment_taken": True})
+    assert whole.status_code == 422 and whole.json["outcome"] == "refused"
+    line = order.lines[0]
+    bought = _api(client, token, "", code=code.payload, store_id=store.id, nonce="try-bought",
+                  details={"payment_taken": True, "lines": {str(line.id): 1}})
+    assert bought.status_code == 200, bought.json
+    db.session.refresh(order)
+    assert order.state == "collected" and order.lines[0].collected_quantity == 1
+    assert order.settled_total == line.unit_price

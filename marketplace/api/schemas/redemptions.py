@@ -17,6 +17,10 @@ class RedeemDetailsSchema(Schema):
                                                      + MONEY["description"]})
     payment_taken = fields.Boolean(load_default=False, metadata={
         "description": "Pay at store: the money was taken at the counter."})
+    lines = fields.Dict(keys=fields.String(), values=fields.Integer(
+        validate=validate.Range(min=0, max=9999)), metadata={
+        "description": "An order: line id → quantity taken (a partial pickup, what was bought "
+                       "after trying; a reservation to try needs it). Default: every line."})
 
 
 class CodeTextSchema(Schema):

@@ -39,11 +39,21 @@ GUESSES = frozenset({"invalid", "wrong_merchant"})
 
 
 def failed_entry(response) -> bool:
-    """Only a code that is not one of ours counts: a real code refused for a reason (the
-    order is not ready, already redeemed) is no sign of guessing."""
+    """A refused entry (422) counts, unless a redemption answer says the code is a real one
+    refused for a reason (the order is not ready, another store): that is no sign of
+    guessing. Answers without an outcome (a voucher quote, a page) count."""
     if response.status_code != 422:
         return False
-    return (response.get_json(silent=True) or {}).get("outcome") in GUESSES
+    outcome = (response.get_json(silent=True) or {}).get("outcome") \
+        if response.is_json else None
+    return outcome is None or outcome in GUESSES
+
+
+def limited(view):
+    """A view function with the three limits (a session member's key)."""
+    for decorator in reversed(code_entry_limits()):
+        view = decorator(view)
+    return view
 
 
 def code_entry_limits(member_key=None):

@@ -9,7 +9,7 @@ redeemed by its transition table. Every attempt, whatever it came to, is a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -460,8 +460,6 @@ def _tell_owners(merchant, conflicts) -> None:
 
 def revocations(merchant_id: int, *, now: datetime | None = None) -> dict:
     """What a scanner must know to refuse codes offline: revoked and redeemed code ids."""
-    from datetime import timedelta
-
     now = now or utcnow()
     revoked = db.session.scalars(
         sa.select(RedeemableCode.id).where(

@@ -14,9 +14,10 @@ from flask_login import current_user, login_required
 
 from ..errors import MarketplaceError
 from ..extensions import db
+from ..redemption import images
+from ..redemption import services as redemption
 from ..theming import render_storefront
 from ..vouchers import claims, services
-from ..vouchers.qr import voucher_qr_svg
 from ..vouchers.states import VOUCHER_STATE_LABELS, Source, VoucherState
 
 bp = Blueprint("vouchers", __name__)
@@ -81,7 +82,7 @@ def wallet():
     entries = [claims.wallet_entry(v) for v in claims.wallet(current_user)]
     for entry in entries:
         usable = entry["state"] == VoucherState.AVAILABLE and entry["code_row"] is not None
-        entry["qr_svg"] = voucher_qr_svg(entry["code_row"], label=_(
+        entry["qr_svg"] = images.inline_svg(redemption.qr_text(entry["code_row"]), label=_(
             "QR code of your voucher %(name)s", name=entry["campaign"]["name"])) \
             if usable else None
     return render_storefront("storefront/vouchers.html", entries=entries)

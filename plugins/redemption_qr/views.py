@@ -56,13 +56,6 @@ def _load(schema, merchant_slug: str):
     return merchant, membership, data
 
 
-def _limited(view):
-    """Failed code entries limited per device, member and address."""
-    for decorator in reversed(limits.code_entry_limits()):
-        view = decorator(view)
-    return view
-
-
 def _scan(data: dict, membership):
     store = get_accessible_store(membership, data["store_id"])
     return redemption.scan_from(data, store=store, staff=current_user,
@@ -110,7 +103,7 @@ def kit(merchant_slug: str):
 
 @bp.post("/<merchant_slug>/scanner/lookup")
 @login_required
-@_limited
+@limits.limited
 def lookup(merchant_slug: str):
     merchant, membership, data = _load(RedeemSchema(partial=("nonce",)), merchant_slug)
     if isinstance(data, tuple):
@@ -124,7 +117,7 @@ def lookup(merchant_slug: str):
 
 @bp.post("/<merchant_slug>/scanner/redeem")
 @login_required
-@_limited
+@limits.limited
 def redeem(merchant_slug: str):
     merchant, membership, data = _load(RedeemSchema(), merchant_slug)
     if isinstance(data, tuple):

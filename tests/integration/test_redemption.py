@@ -285,3 +285,15 @@ def test_a_reservation_to_try_is_redeemed_with_what_the_customer_buys(
     db.session.refresh(order)
     assert order.state == "collected" and order.lines[0].collected_quantity == 1
     assert order.settled_total == line.unit_price
+
+
+def test_wrong_codes_at_the_voucher_quote_count_against_the_entry_limits(
+        throttled_app, selling_shop, owner_of, api_token):
+    merchant, (store, _other), _listing = selling_shop()
+    token = api_token(owner_of(merchant))
+    db.session.commit()
+    client = throttled_app.test_client()
+    answers = [client.post("/api/v1/vouchers/quote", json={
+        "code": f"ABCDE-FGH{c}", "store_id": store.id, "amount": 100000},
+        headers={"Authorization": f"Bearer {token}"}).status_code for c in "JKMN"]
+    assert answers == [422, 422, 422, 429]

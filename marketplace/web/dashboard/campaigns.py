@@ -18,6 +18,7 @@ from ...errors import MarketplaceError
 from ...extensions import db
 from ...merchants.roles import Permission
 from ...orders.audit import Actor
+from ...outbox.services import notify
 from ...posters import funnel
 from ...redemption import limits
 from ...redemption import services as redemption
@@ -193,16 +194,9 @@ def voucher_counter(merchant_slug: str):
     return _counter(values={"store_id": request.args.get("store_id", "")})
 
 
-def _limited(view):
-    """Typed codes can be guessed: failed entries are limited per device, member, address."""
-    for decorator in reversed(limits.code_entry_limits()):
-        view = decorator(view)
-    return view
-
-
 @bp.post("/<merchant_slug>/vouchers/counter")
 @requires(Permission.HANDLE_ORDERS)
-@_limited
+@limits.limited
 def voucher_counter_post(merchant_slug: str):
     """``action=check``: the discount on the bill, nothing changes. ``action=redeem``: the
     code is redeemed through ``marketplace.redemption`` (exactly once, by the form's nonce)."""
@@ -224,8 +218,6 @@ def voucher_counter_post(merchant_slug: str):
         return _counter(values=values, errors=exc.fields, message=exc.message,
                         status=exc.status)
     db.session.commit()  # the attempt is logged whatever it came to
-    from ...outbox.services import notify
-
     notify()
     return _counter(values={"store_id": values["store_id"]}, result=result.answer,
                     status=result.status)

@@ -79,7 +79,7 @@ def api_principal() -> ApiPrincipal:
     membership = membership_for(token.user, token.merchant_id) if token.merchant_id else None
     if membership is None:
         raise AuthenticationFailed(_l("Invalid or expired token."))  # removed from the staff
-    db.session.commit()  # keep last_used_at even if the request fails later
+    _keep_last_use(token)
     g.api_principal = ApiPrincipal(token.user, membership.merchant, membership, token.id)
     return g.api_principal
 

@@ -25,7 +25,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1, nullable=False)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    memberships = relationship("Membership", back_populates="user", lazy="selectin")
+    # Loaded when asked for: most users are customers, and an API request finds its one
+    # membership by itself (``membership_for``), so loading them all with every user is waste.
+    memberships = relationship("Membership", back_populates="user")
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_version}"

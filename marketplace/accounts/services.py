@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from ..database import utcnow
 from ..errors import AuthenticationFailed, Conflict, ValidationError
@@ -104,8 +105,9 @@ def token_from_plaintext(plaintext: str) -> PersonalAccessToken:
     """The valid token row for a presented secret, or ``AuthenticationFailed``."""
     if not plaintext or not plaintext.startswith(TOKEN_PREFIX + "_"):
         raise AuthenticationFailed(_l("Invalid or expired token."))
-    token = db.session.scalars(sa.select(PersonalAccessToken).where(
-        PersonalAccessToken.token_hash == hash_token(plaintext))).first()
+    token = db.session.scalars(
+        sa.select(PersonalAccessToken).options(joinedload(PersonalAccessToken.user))
+        .where(PersonalAccessToken.token_hash == hash_token(plaintext))).first()
     now = utcnow()
     if token is None or not token.is_valid(now) or not token.user.is_enabled:
         raise AuthenticationFailed(_l("Invalid or expired token."))

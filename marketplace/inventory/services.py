@@ -25,16 +25,19 @@ def lock_level(store, variant) -> StockLevel:
     """The stock row of ``variant`` at ``store``, created if missing, locked until commit."""
     if store.merchant_id != variant.merchant_id:
         raise ValidationError.field("variant", _l("Unknown variant."))
+    query = (sa.select(StockLevel)
+             .where(StockLevel.store_id == store.id, StockLevel.variant_id == variant.id)
+             .with_for_update().execution_options(populate_existing=True))
+    level = db.session.scalars(query).first()
+    if level is not None:  # the usual case, in one statement
+        return level
     # Two first-ever adjustments may race to create the row: the loser's insert does nothing.
     db.session.execute(
         dialect_insert(StockLevel)
         .values(merchant_id=store.merchant_id, store_id=store.id, variant_id=variant.id,
                 on_hand=0, reserved=0, updated_at=utcnow())
         .on_conflict_do_nothing(index_elements=["store_id", "variant_id"]))
-    return db.session.scalars(
-        sa.select(StockLevel)
-        .where(StockLevel.store_id == store.id, StockLevel.variant_id == variant.id)
-        .with_for_update().execution_options(populate_existing=True)).one()
+    return db.session.scalars(query).one()
 
 
 def apply_movement(level: StockLevel, *, reason: MovementReason, on_hand_delta: int = 0,

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
 from ..database import get_scoped, utcnow
@@ -113,8 +114,9 @@ def set_commission(merchant: Merchant, *, commission_bp, actor: User) -> Merchan
 # --- staff -------------------------------------------------------------------------------------
 
 def membership_for(user: User, merchant_id: int) -> Membership | None:
-    return db.session.scalars(sa.select(Membership).where(
-        Membership.user_id == user.id, Membership.merchant_id == merchant_id)).first()
+    return db.session.scalars(
+        sa.select(Membership).options(joinedload(Membership.merchant))
+        .where(Membership.user_id == user.id, Membership.merchant_id == merchant_id)).first()
 
 
 def require(membership: Membership | None, permission: Permission,

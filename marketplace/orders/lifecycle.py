@@ -52,9 +52,17 @@ class WrongPickupCode(ValidationError):
 
 def lock(order: Order) -> Order:
     """The order row, locked until commit (SQLite: the transaction's write lock)."""
-    return db.session.scalars(
-        sa.select(Order).where(Order.id == order.id).with_for_update()
-        .execution_options(populate_existing=True)).one()
+    return db.session.scalars(_locking(order.id)).one()
+
+
+def locked(order_id: int) -> Order | None:
+    """The order with this id, locked until commit; None if there is none."""
+    return db.session.scalars(_locking(order_id)).first()
+
+
+def _locking(order_id: int) -> sa.Select:
+    return (sa.select(Order).where(Order.id == order_id).with_for_update()
+            .execution_options(populate_existing=True))
 
 
 def transition(order: Order, event: OrderEvent, *, actor: Actor, note: str | None = None,

@@ -19,8 +19,11 @@ class PickupKind(CodeKind):
     identifier = codes.KIND
     label = _l("Order pickup")
 
-    def _order(self, code) -> Order:
-        order = db.session.get(Order, code.subject_id)
+    def _order(self, code, *, lock: bool = False) -> Order:
+        # Locked for the handing over; the identity map keeps no order alive between calls,
+        # so the locked read is the one that loads it there.
+        order = (lifecycle.locked(code.subject_id) if lock
+                 else db.session.get(Order, code.subject_id))
         if order is None or order.merchant_id != code.merchant_id:
             raise ValidationError(_l("This order no longer exists."))
         return order
@@ -48,7 +51,7 @@ class PickupKind(CodeKind):
         }
 
     def redeem(self, code, *, store, actor, details, now) -> dict:
-        order = self._order(code)
+        order = self._order(code, lock=True)
         if order.state != OrderState.READY:
             raise ValidationError(_l("The order is not ready for pickup yet."))
         lines = details.get("lines")

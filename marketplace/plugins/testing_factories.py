@@ -129,6 +129,9 @@ def api_token(db):
     def factory(membership, name="test token"):
         _token, plaintext = accounts.create_token(user=membership.user,
                                                   merchant_id=membership.merchant_id, name=name)
+        # Committed, as a token is before anyone can send it: a request that fails rolls
+        # back its own work only, never the test's setup made so far.
+        db.session.commit()
         return plaintext
 
     return factory

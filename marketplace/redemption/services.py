@@ -17,9 +17,8 @@ from babel.dates import format_datetime
 from flask import current_app
 from flask_babel import force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
-from ..database import utcnow
+from ..database import dialect_insert, utcnow
 from ..errors import MarketplaceError, NotFound, ValidationError
 from ..extensions import db
 from ..plugins.events import emit
@@ -384,22 +383,19 @@ def _apply(code: RedeemableCode, scan: Scan, now: datetime):
 
 
 def _log(merchant, code, scan: Scan, result: Result, now: datetime) -> Result:
-    attempt = RedemptionAttempt(
-        merchant_id=merchant.id, code_id=code.id if code else None,
-        store_id=scan.store.id if scan.store is not None else None,
-        staff_id=scan.staff.id, outcome=str(result.outcome), method=scan.method,
-        nonce=scan.nonce, device=(scan.device or None) and scan.device[:64], ip=scan.ip,
-        scanned_at=scan.scanned_at or now, offline=scan.offline, answer=result.answer)
-    savepoint = db.session.begin_nested()
-    try:
-        db.session.add(attempt)
-        db.session.flush()
-    except IntegrityError:
+    written = db.session.execute(
+        dialect_insert(RedemptionAttempt).values(
+            merchant_id=merchant.id, code_id=code.id if code else None,
+            store_id=scan.store.id if scan.store is not None else None,
+            staff_id=scan.staff.id, outcome=str(result.outcome), method=scan.method,
+            nonce=scan.nonce, device=(scan.device or None) and scan.device[:64], ip=scan.ip,
+            scanned_at=scan.scanned_at or now, offline=scan.offline, answer=result.answer)
         # The same nonce for a code nobody could lock (an invalid text), sent twice at once:
-        # the first answer stands.
-        savepoint.rollback()
+        # the second insert does nothing and the first answer stands.
+        .on_conflict_do_nothing(index_elements=["merchant_id", "nonce"])
+        .returning(RedemptionAttempt.id)).first()
+    if written is None:
         return _replay(merchant.id, scan.nonce) or result
-    savepoint.commit()
     if result.outcome == Outcome.REDEEMED:
         emit("marketplace_code_redeemed", merchant, code_id=code.id, kind=code.kind,
              subject_id=code.subject_id, store_id=scan.store.id, staff_id=scan.staff.id)

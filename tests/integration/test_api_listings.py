@@ -119,6 +119,7 @@ def test_invalid_listing_is_422_and_creates_nothing(client, db, owner, body, fie
 
 def test_duplicate_sku_is_409(client, db, merchant, owner, make_listing):
     make_listing(merchant, variants=[{"sku": "AT-M", "price": 1000}])
+    db.session.commit()  # made before the request, as a real client's data would be
     before = count(db, Listing)
     response = client.post("/api/v1/listings", headers=owner, json=T_SHIRT)
     assert "variants[0].sku" in assert_problem(response, 409, "conflict")["errors"]
@@ -178,6 +179,7 @@ def test_variants(client, db, merchant, owner, make_listing, make_store):
 def test_variant_of_another_listing_is_404(client, db, merchant, owner, make_listing):
     first, second = make_listing(merchant), make_listing(merchant)
     foreign = second.variants[0]
+    db.session.commit()
     response = client.patch(f"/api/v1/listings/{first.id}/variants/{foreign.id}",
                             headers=owner, json={"price": 1})
     assert_problem(response, 404, "not_found")
@@ -217,6 +219,7 @@ def test_images_upload_and_delete(app, client, db, merchant, owner, make_listing
 
 def test_bad_image_is_422(client, db, merchant, owner, make_listing):
     listing = make_listing(merchant)
+    db.session.commit()
     response = client.post(f"/api/v1/listings/{listing.id}/images", headers=owner,
                            data={"image": (io.BytesIO(b"not an image"), "x.png")},
                            content_type="multipart/form-data")

@@ -121,8 +121,10 @@ def test_weekly_hours_and_open_now(client, merchant, owner, make_store):
     assert next_opening > datetime.now(UTC)
 
 
-def test_overlapping_hours_are_422_and_keep_the_old_hours(client, merchant, owner, make_store):
+def test_overlapping_hours_are_422_and_keep_the_old_hours(client, db, merchant, owner,
+                                                          make_store):
     store = make_store(merchant)
+    db.session.commit()  # the failing requests below roll back their own work only
     before = client.get(f"/api/v1/stores/{store.id}", headers=owner).get_json()["hours"]
     response = client.put(f"/api/v1/stores/{store.id}/hours", headers=owner, json={"hours": [
         {"weekday": 1, "opens": "08:00", "closes": "12:00"},

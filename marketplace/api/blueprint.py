@@ -43,8 +43,16 @@ class ApiBlueprint(Blueprint):
     """A flask-smorest blueprint for /api/v1: CSRF-exempt (no cookies are involved)."""
 
     def __init__(self, *args, token_authenticated: bool = True, read_only: bool = False,
+                 url_loaders: dict | None = None, caller_check=None, store_of=None,
                  **kwargs) -> None:
+        """A plugin's blueprint may bring ``url_loaders`` for its own URL ids (as
+        ``lookups.LOADERS``), a ``caller_check(caller)`` run before any id is loaded (the
+        merchant runs the plugin at all), and ``store_of(objects)``: the store whose access
+        the permission is weighed at (default: the URL's ``store``)."""
         super().__init__(*args, **kwargs)
+        self.url_loaders = url_loaders
+        self.caller_check = caller_check
+        self.store_of = store_of or _url_store
         # Nothing under this blueprint writes (no token to record, GETs only): its
         # transactions need not take SQLite's write lock (database._may_write).
         self.read_only = read_only
@@ -65,9 +73,10 @@ class ApiBlueprint(Blueprint):
                 # was already pushed (CLI, some tests): authenticate every operation afresh.
                 g.pop("api_principal", None)
                 caller = api_principal()  # AuthenticationFailed → 401 problem+json
-                objects = load_url_objects(caller, kwargs)  # NotFound → 404
-                store = objects.get("store")
-                require(caller.membership, permission, store_id=store.id if store else None)
+                if self.caller_check is not None:
+                    self.caller_check(caller)
+                objects = load_url_objects(caller, kwargs, self.url_loaders)  # NotFound → 404
+                require(caller.membership, permission, store_id=self.store_of(objects))
                 return func(*args, **objects)
 
             documented = wrapper
@@ -91,6 +100,11 @@ class ApiBlueprint(Blueprint):
             return func
 
         return decorator
+
+
+def _url_store(objects: dict) -> int | None:
+    store = objects.get("store")
+    return store.id if store is not None else None
 
 
 def principal() -> ApiPrincipal:

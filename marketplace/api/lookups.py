@@ -87,13 +87,17 @@ LOADERS: dict[str, tuple[str, Loader]] = {
 }
 
 
-def load_url_objects(caller: ApiPrincipal, values: dict) -> dict:
-    """Replace every id of ``values`` (the URL's) by the object it names, or raise NotFound."""
-    unknown = set(values) - set(LOADERS)
+def load_url_objects(caller: ApiPrincipal, values: dict,
+                     extra: dict[str, tuple[str, Loader]] | None = None) -> dict:
+    """Replace every id of ``values`` (the URL's) by the object it names, or raise NotFound.
+    ``extra``: a plugin's own URL parameters (loaded after the core's, so a plugin's object
+    may check its parent)."""
+    loaders = LOADERS | (extra or {})
+    unknown = set(values) - set(loaders)
     if unknown:
         raise LookupError(f"no loader for URL parameter(s) {sorted(unknown)}")
     found: dict = {}
-    for parameter, (name, loader) in LOADERS.items():
+    for parameter, (name, loader) in loaders.items():
         if parameter in values:
             found[name] = loader(caller, values[parameter], found)
     return found

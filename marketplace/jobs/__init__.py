@@ -1,7 +1,8 @@
 """Background jobs with Huey: the clock of the marketplace.
 
 Holds must lapse even when nobody visits the site, so a periodic task releases expired holds
-and sends "collect it soon" reminders every minute. Storage is SQLite in the instance folder
+and sends "collect it soon" reminders every minute; plugins add theirs through
+``marketplace_register_periodic_jobs``. Storage is SQLite in the instance folder
 by default and Redis when ``REDIS_URL`` is set. The web process runs a consumer in a thread
 (``JOBS_INPROCESS``, the embedded default); production runs ``marketplace worker`` instead.
 With several consumers (several gunicorn workers) the task may run more than once a minute:
@@ -63,6 +64,31 @@ def run_search_hours(app: Flask, now=None) -> int:
             db.session.remove()
 
 
+def run_periodic_job(app: Flask, name: str, now=None) -> int:
+    """Run a plugin's periodic job once (what its periodic task does): only while the platform
+    has the plugin installed; a failure is logged, and the next run tries again."""
+    from ..database import utcnow
+    from ..outbox.services import notify
+
+    platform = app.extensions["plugins"]
+    job = platform.periodic_jobs[name]
+    with app.app_context():
+        try:
+            if not platform.is_runnable(job.plugin):
+                return 0
+            done = job.function(now or utcnow()) or 0
+        except Exception:
+            log.exception("periodic job %s failed", name)
+            db.session.rollback()
+            return 0
+        finally:
+            db.session.remove()
+    if done:
+        log.info("periodic job %s: %s", name, done)
+        notify(app)
+    return done
+
+
 class ThreadConsumer(Consumer):
     """A consumer living in threads of the web process: it must leave the process's signal
     handlers (gunicorn's, Flask's) alone."""
@@ -83,8 +109,12 @@ def init_app(app: Flask) -> None:
     def search_opening_hours():
         return run_search_hours(app)
 
-    app.extensions["huey_tasks"] = {"orders.clock": order_clock,
-                                    "search.opening_hours": search_opening_hours}
+    tasks = {"orders.clock": order_clock, "search.opening_hours": search_opening_hours}
+    for job in app.extensions["plugins"].periodic_jobs.values():
+        tasks[job.name] = huey.periodic_task(
+            crontab(minute=f"*/{job.every_minutes}"), name=job.name)(
+            lambda name=job.name: run_periodic_job(app, name))
+    app.extensions["huey_tasks"] = tasks
     if app.config["JOBS_INPROCESS"] and not app.testing:
         consumer = ThreadConsumer(huey, workers=1, worker_type="thread", periodic=True)
         consumer.start()

@@ -40,7 +40,8 @@ def local(order, moment):
     """A UTC instant as the store's local date and time, in the reader's language."""
     if moment is None:
         return ""
-    return format_datetime(moment.astimezone(ZoneInfo(order.store.timezone)), "short")
+    return format_datetime(moment.astimezone(ZoneInfo(order.store.timezone)), "short",
+                           rebase=False)
 
 
 def _send(order, kind: str, subject) -> None:

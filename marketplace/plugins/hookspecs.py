@@ -155,6 +155,27 @@ def marketplace_register_payout_methods(
 
 
 @hookspec
+def marketplace_register_periodic_jobs(register: Callable[..., None]) -> None:
+    """Hand the platform work to run in the background every few minutes (holds that lapse,
+    reminders before a visit).
+
+    Called once at start-up on every loaded plugin. Call
+    ``register(name, job, every_minutes=1)``: ``name`` starts with the plugin's name
+    (``<plugin>.<what>``); ``job(now)`` runs in the job worker inside an app context, commits
+    its own work (a transaction per item, so one failure does not undo the rest) and returns
+    how many things it did. A job runs only while the platform has its plugin installed; an
+    exception is logged and the next run tries again. A duplicate name fails start-up.
+    Returns nothing.
+
+    Example::
+
+        @hookimpl
+        def marketplace_register_periodic_jobs(register):
+            register("waitlist.offer_freed_tables", offer_freed_tables, every_minutes=5)
+    """
+
+
+@hookspec
 def marketplace_add_blueprints(app: Flask,
                                register: Callable[..., None]) -> None:
     """Add Flask blueprints (pages, API endpoints, webhook receivers) to the app.

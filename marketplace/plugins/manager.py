@@ -13,7 +13,7 @@ import importlib
 import importlib.util
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import entry_points
@@ -55,6 +55,16 @@ SAFE_MODE_KEY = "plugins_safe_mode"
 
 class PluginError(RuntimeError):
     """A plugin cannot be loaded as written; start-up stops and says which and why."""
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Background work a plugin registered (``marketplace_register_periodic_jobs``)."""
+
+    name: str
+    plugin: str
+    function: Callable[[datetime], int]
+    every_minutes: int = 1
 
 
 @dataclass
@@ -113,6 +123,7 @@ class PluginPlatform:
         self.code_kinds = ProviderRegistry("code kind", CodeKind, self)
         self.payout_methods = ProviderRegistry("payout method", PayoutMethod, self)
         self.migration_locations: list[str] = []
+        self.periodic_jobs: dict[str, PeriodicJob] = {}
         self.blueprint_owners: dict[str, str] = {}
         self.safe_mode = bool(app.config.get("PLUGINS_SAFE_MODE"))
         self._callers: dict[tuple[str, frozenset[str]], pluggy.HookCaller] = {}
@@ -275,6 +286,8 @@ class PluginPlatform:
                 ("marketplace_register_payout_methods", self.payout_methods)):
             for plugin_name, impl in self.each_implementation(hook):
                 _call(impl, register=_bound_register(registry, plugin_name))
+        for plugin_name, impl in self.each_implementation("marketplace_register_periodic_jobs"):
+            _call(impl, register=self._job_register(plugin_name))
         for plugin_name, impl in self.each_implementation("marketplace_migration_locations"):
             found = _call(impl)
             for location in [found] if isinstance(found, str | Path) else (found or []):
@@ -296,6 +309,20 @@ class PluginPlatform:
 
     def prepare_jinja_env(self, env) -> None:
         self.pm.hook.marketplace_prepare_jinja_env(env=env)
+
+    def _job_register(self, plugin_name: str):
+        def register(name: str, job: Callable[[datetime], int], every_minutes: int = 1) -> None:
+            if plugin_name != "core" and not name.startswith(plugin_name + "."):
+                raise PluginError(f"plugin {plugin_name!r}: periodic job {name!r} must be "
+                                  f"named '{plugin_name}.<what>'")
+            if name in self.periodic_jobs:
+                raise PluginError(f"plugin {plugin_name!r}: periodic job {name!r} exists "
+                                  f"already")
+            if not isinstance(every_minutes, int) or not 1 <= every_minutes <= 60:
+                raise PluginError(f"plugin {plugin_name!r}: periodic job {name!r} must run "
+                                  f"every 1 to 60 minutes")
+            self.periodic_jobs[name] = PeriodicJob(name, plugin_name, job, every_minutes)
+        return register
 
     def _blueprint_register(self, plugin_name: str):
         def register(blueprint, url_prefix: str | None = None, **options) -> None:

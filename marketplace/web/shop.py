@@ -85,7 +85,7 @@ def store_time(store, moment, pattern: str = "short") -> str:
     """A UTC instant in the store's own time zone, in the reader's language."""
     if moment is None:
         return ""
-    return format_datetime(moment.astimezone(ZoneInfo(store.timezone)), pattern)
+    return format_datetime(moment.astimezone(ZoneInfo(store.timezone)), pattern, rebase=False)
 
 
 @bp.app_context_processor

@@ -18,6 +18,7 @@ from marketplace.plugins.migrations import add_plugin_locations
 from marketplace.plugins.storefront import page_context, render_slot
 from marketplace.stores import services as stores
 from tests.support.plugin_apps import GOOD, PAYOUTS, plugin_config
+from tests.support.shopping import NOW
 
 
 @pytest.fixture
@@ -97,6 +98,18 @@ def test_marketplace_add_blueprints(papp):
 def test_marketplace_add_cli_commands(papp):
     result = papp.test_cli_runner().invoke(args=["platform-tools-hello"])
     assert result.exit_code == 0 and "hello from platform_tools" in result.output
+
+
+def test_marketplace_register_periodic_jobs(papp):
+    from marketplace.jobs import run_periodic_job
+
+    job = current_platform().periodic_jobs["platform_tools.tidy_up"]
+    assert (job.plugin, job.every_minutes) == ("platform_tools", 5)
+    assert "platform_tools.tidy_up" in papp.extensions["huey_tasks"]
+    module = current_platform().plugins["platform_tools"].module
+    module.RUNS.clear()
+    assert run_periodic_job(papp, "platform_tools.tidy_up", now=NOW) == 3
+    assert module.RUNS == [NOW]
 
 
 def test_marketplace_migration_locations(papp):

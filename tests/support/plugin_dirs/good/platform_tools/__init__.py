@@ -132,6 +132,19 @@ def hello_command():
     click.echo("hello from platform_tools")
 
 
+RUNS: list = []
+
+
+def tidy_up(now) -> int:
+    RUNS.append(now)
+    return 3
+
+
+@hookimpl
+def marketplace_register_periodic_jobs(register):
+    register("platform_tools.tidy_up", tidy_up, every_minutes=5)
+
+
 @hookimpl
 def marketplace_add_cli_commands(cli):
     cli.add_command(hello_command)

@@ -27,15 +27,13 @@ import json
 import os
 import secrets
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
-from run_checkout import create_database, drop_database, migrate, post
-from run_http import HOST, Result, Server, app_environment, drive, start_servers
+from run_checkout import migrate, post, server_arguments, stop_all, throwaway_postgres
+from run_http import HOST, Result, compare, drive, start_servers
 
 # Orders spread over this many products: a counter hands over different things, and one hot
 # stock row would measure that row's lock, not redemption.
@@ -184,16 +182,7 @@ def tally(env: dict[str, str]) -> tuple[int, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--codes", type=int, default=2000, help="codes to redeem (max 20000)")
-    parser.add_argument("--concurrency", type=int, default=16,
-                        help="client threads, one staff member each (max 64)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
-    parser.add_argument("--time-limit", type=float, default=120.0,
-                        help="seconds for the run (max 600)")
-    parser.add_argument("--admin-url", default=os.environ.get(
-        "BENCH_ADMIN_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
-        help="a PostgreSQL URL allowed to create and drop databases")
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    server_arguments(parser, concurrency=16, clients="one staff member each", run="for the run")
     args = parser.parse_args()
     codes = max(1, min(args.codes, 20_000))
     concurrency = max(1, min(args.concurrency, 64))
@@ -201,44 +190,24 @@ def main() -> int:
 
     print(f"gunicorn: {args.workers} workers × {args.threads} threads per server; client: "
           f"{concurrency} staff members, {codes} codes; {os.cpu_count()} CPU cores")
-    name, url = create_database(args.admin_url)
-    servers: list[Server] = []
-    try:
-        with tempfile.TemporaryDirectory(prefix="marketplace-bench-") as tmp:
-            env = app_environment(Path(tmp))
-            env.update({"DATABASE_URL": url, "JOBS_INPROCESS": "0",
-                        "RATELIMIT_ENABLED": "1"})
-            started = time.perf_counter()
-            migrate(env)
-            store_id, payloads, tokens = fill(env, codes, concurrency)
-            print(f"PostgreSQL database {name} migrated, {codes} orders made ready in "
-                  f"{time.perf_counter() - started:.1f} s")
-            minimal, market = start_servers(env, servers, workers=args.workers,
-                                            threads=args.threads)
-            baseline = drive("minimal flask", minimal.port, "/ping", total=codes,
-                             concurrency=concurrency, time_limit=time_limit)
-            outcome = redeem_all(market.port, store_id, payloads, tokens,
-                                 time_limit=time_limit)
-            for server in servers:
-                server.stop()
-            servers.clear()
-            redeemed, collected = tally(env)
-    finally:
-        for server in servers:
-            server.stop()
-        drop_database(args.admin_url, name)
+    with throwaway_postgres(args.admin_url) as (name, env, servers):
+        env["RATELIMIT_ENABLED"] = "1"  # as in production
+        started = time.perf_counter()
+        migrate(env)
+        store_id, payloads, tokens = fill(env, codes, concurrency)
+        print(f"PostgreSQL database {name} migrated, {codes} orders made ready in "
+              f"{time.perf_counter() - started:.1f} s")
+        minimal, market = start_servers(env, servers, workers=args.workers,
+                                        threads=args.threads)
+        baseline = drive("minimal flask", minimal.port, "/ping", total=codes,
+                         concurrency=concurrency, time_limit=time_limit)
+        outcome = redeem_all(market.port, store_id, payloads, tokens,
+                             time_limit=time_limit)
+        stop_all(servers)
+        redeemed, collected = tally(env)
     ok = len(outcome.latencies)
     print()
-    head = (f"{'endpoint':<16} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-            f"{'p99 ms':>8} {'p50 ×min':>9} {'req/s ×min':>11}")
-    print(head)
-    print("-" * len(head))
-    for label, res in (("minimal /ping", baseline), ("POST redeem", outcome)):
-        print(f"{label:<16} {len(res.latencies):>8} {res.throughput:>8.1f} "
-              f"{res.percentile(50):>8.2f} {res.percentile(95):>8.2f} "
-              f"{res.percentile(99):>8.2f} "
-              f"{res.percentile(50) / baseline.percentile(50):>9.2f} "
-              f"{res.throughput / baseline.throughput:>11.3f}")
+    compare([("minimal /ping", baseline), ("POST redeem", outcome)], baseline)
     print(f"responses: {dict(sorted(outcome.statuses.items()))}")
     agree = redeemed == ok == collected
     print(f"database: {redeemed} codes redeemed, {collected} orders collected, {ok} redeemed "

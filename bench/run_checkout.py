@@ -27,6 +27,7 @@ Only 127.0.0.1 is contacted. A benchmark, not a test: nothing is asserted about 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -78,6 +79,47 @@ def drop_database(admin_url: str, name: str) -> None:
     with engine.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
+
+
+def server_arguments(parser: argparse.ArgumentParser, *, concurrency: int, clients: str,
+                     run: str) -> None:
+    """The options every PostgreSQL benchmark takes: client threads, gunicorn settings, the
+    time limit, the admin URL and a JSON file for the figures."""
+    parser.add_argument("--concurrency", type=int, default=concurrency,
+                        help=f"client threads, {clients} (max 64)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--time-limit", type=float, default=120.0,
+                        help=f"seconds {run} (max 600)")
+    parser.add_argument("--admin-url", default=os.environ.get(
+        "BENCH_ADMIN_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL URL allowed to create and drop databases")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+
+
+@contextlib.contextmanager
+def throwaway_postgres(admin_url: str):
+    """A new PostgreSQL database and an app environment on it (an instance folder of its
+    own): yields (database name, environment, servers). Servers appended to that list are
+    stopped, and the database dropped, however the run ends."""
+    name, url = create_database(admin_url)
+    servers: list[Server] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="marketplace-bench-") as tmp:
+            env = app_environment(Path(tmp))
+            env.update({"DATABASE_URL": url, "JOBS_INPROCESS": "0"})
+            yield name, env, servers
+    finally:
+        for server in servers:
+            server.stop()
+        drop_database(admin_url, name)
+
+
+def stop_all(servers: list[Server]) -> None:
+    """Stop the servers before reading the results back (their connections let go)."""
+    for server in servers:
+        server.stop()
+    servers.clear()
 
 
 def migrate(env: dict[str, str]) -> None:
@@ -291,16 +333,7 @@ def report(outcomes: list[Outcome], baseline: Result) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=1000, help="per scenario (max 20000)")
-    parser.add_argument("--concurrency", type=int, default=16,
-                        help="client threads, one consumer each (max 64)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
-    parser.add_argument("--time-limit", type=float, default=120.0,
-                        help="seconds per scenario (max 600)")
-    parser.add_argument("--admin-url", default=os.environ.get(
-        "BENCH_ADMIN_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
-        help="a PostgreSQL URL allowed to create and drop databases")
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    server_arguments(parser, concurrency=16, clients="one consumer each", run="per scenario")
     args = parser.parse_args()
     total = max(1, min(args.orders, 20_000))
     concurrency = max(1, min(args.concurrency, 64))
@@ -309,32 +342,21 @@ def main() -> int:
 
     print(f"gunicorn: {args.workers} workers × {args.threads} threads per server; client: "
           f"{concurrency} consumers, {total} checkouts per scenario; {os.cpu_count()} CPU cores")
-    name, url = create_database(args.admin_url)
-    servers: list[Server] = []
-    try:
-        with tempfile.TemporaryDirectory(prefix="marketplace-bench-") as tmp:
-            env = app_environment(Path(tmp))
-            env.update({"DATABASE_URL": url, "JOBS_INPROCESS": "0"})
-            started = time.perf_counter()
-            migrate(env)
-            shop = fill(env, concurrency, stock)
-            print(f"PostgreSQL database {name} migrated and filled in "
-                  f"{time.perf_counter() - started:.1f} s")
-            minimal, market = start_servers(env, servers, workers=args.workers,
-                                            threads=args.threads)
-            baseline = drive("minimal flask", minimal.port, "/ping", total=total,
-                             concurrency=concurrency, time_limit=time_limit)
-            outcomes = [shop_round(market.port, shop, total=total, hot=hot, name=label,
-                                   time_limit=time_limit)
-                        for label, hot in (("hot", True), ("mixed", False))]
-            for server in servers:
-                server.stop()
-            servers.clear()
-            orders, held = tally(env, shop)
-    finally:
-        for server in servers:
-            server.stop()
-        drop_database(args.admin_url, name)
+    with throwaway_postgres(args.admin_url) as (name, env, servers):
+        started = time.perf_counter()
+        migrate(env)
+        shop = fill(env, concurrency, stock)
+        print(f"PostgreSQL database {name} migrated and filled in "
+              f"{time.perf_counter() - started:.1f} s")
+        minimal, market = start_servers(env, servers, workers=args.workers,
+                                        threads=args.threads)
+        baseline = drive("minimal flask", minimal.port, "/ping", total=total,
+                         concurrency=concurrency, time_limit=time_limit)
+        outcomes = [shop_round(market.port, shop, total=total, hot=hot, name=label,
+                               time_limit=time_limit)
+                    for label, hot in (("hot", True), ("mixed", False))]
+        stop_all(servers)
+        orders, held = tally(env, shop)
     print()
     report(outcomes, baseline)
     placed = sum(o.placed for o in outcomes)

@@ -309,6 +309,21 @@ def discover_pages(port: int, env: dict[str, str]) -> dict[str, str]:
 
 # --- report ----------------------------------------------------------------------------------
 
+def compare(rows: list[tuple[str, Result]], baseline: Result) -> None:
+    """A table of measurements beside the minimal endpoint's: successful requests,
+    throughput, latency percentiles and the ratios of p50 and throughput to the minimal."""
+    head = (f"{'measurement':<16} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+            f"{'p99 ms':>8} {'p50 ×min':>9} {'req/s ×min':>11}")
+    print(head)
+    print("-" * len(head))
+    for label, res in rows:
+        print(f"{label:<16} {len(res.latencies):>8} {res.throughput:>8.1f} "
+              f"{res.percentile(50):>8.2f} {res.percentile(95):>8.2f} "
+              f"{res.percentile(99):>8.2f} "
+              f"{res.percentile(50) / baseline.percentile(50):>9.2f} "
+              f"{res.throughput / baseline.throughput:>11.3f}")
+
+
 def report(results: list[Result], baseline: Result) -> None:
     head = (f"{'endpoint':<22} {'path':<38} {'reqs':>5} {'err':>4} {'req/s':>8} "
             f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'p50 ×min':>9} {'req/s ×min':>10}")

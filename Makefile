@@ -28,7 +28,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test lint bench bench-checkout bench-redeem bench-search translations compile-translations clean
+.PHONY: help setup run test lint bench bench-checkout bench-redeem bench-slots bench-search translations compile-translations clean
 
 help:
 	@echo "make run           run the marketplace with demo data at http://$(HOST):$(PORT)"
@@ -37,6 +37,7 @@ help:
 	@echo "make bench         HTTP benchmark against a minimal Flask app"
 	@echo "make bench-checkout checkout throughput on PostgreSQL (hot and mixed variants)"
 	@echo "make bench-redeem  redemptions at the counter per second on PostgreSQL"
+	@echo "make bench-slots   appointment availability and holds on PostgreSQL"
 	@echo "make bench-search  search on 100k listings and 10k stores, both backends"
 	@echo "make translations  extract messages and update the catalogs"
 	@echo "make clean         remove .venv, node_modules and caches (never your data)"
@@ -97,6 +98,9 @@ bench-checkout: setup
 
 bench-redeem: setup
 	$(BIN)/python bench/redeem.py
+
+bench-slots: setup
+	$(BIN)/python bench/slots.py
 
 bench-search: setup
 	$(BIN)/python bench/search.py

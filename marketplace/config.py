@@ -133,6 +133,11 @@ def from_environment(instance_path: str) -> dict:
         "CODE_FORMAT": os.environ.get("CODE_FORMAT", "signed_qr"),
         "PICKUP_CODE_RATE_LIMIT": os.environ.get("PICKUP_CODE_RATE_LIMIT",
                                                  "10 per minute;60 per hour"),
+        # Appointments (booking_appointments): how long a chosen slot is kept while the
+        # customer confirms.
+        "BOOKING_HOLD_MINUTES": _int("BOOKING_HOLD_MINUTES", 10),
+        # Reminders before an appointment, in hours (the nearest due one is sent).
+        "BOOKING_REMINDER_HOURS": os.environ.get("BOOKING_REMINDER_HOURS", "24,2"),
         # Background jobs (Huey): SQLite storage in the instance folder unless Redis is set;
         # the web process runs a consumer thread unless JOBS_INPROCESS is off.
         "JOBS_INPROCESS": _bool("JOBS_INPROCESS", True),

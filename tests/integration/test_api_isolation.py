@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import io
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 from PIL import Image
 
 from marketplace.accounts import services as accounts
@@ -68,7 +69,30 @@ REQUESTS = {
     ("GET", "/api/v1/campaigns/<int:campaign_id>/vouchers"): {},
     ("POST", "/api/v1/campaigns/<int:campaign_id>/vouchers/<int:voucher_id>/cancel"): {
         "json": {"reason": "x"}},
+    # The appointments plugin (booking_appointments), enabled for both merchants.
+    ("GET", "/api/v1/booking/services/<int:listing_id>"): {},
+    ("PUT", "/api/v1/booking/services/<int:listing_id>"): {"json": {"lead_minutes": 30}},
+    ("GET", "/api/v1/booking/resources/<int:resource_id>"): {},
+    ("PATCH", "/api/v1/booking/resources/<int:resource_id>"): {"json": {"name": "Bị đổi"}},
+    ("PUT", "/api/v1/booking/resources/<int:resource_id>/hours"): {"json": {"hours": []}},
+    ("GET", "/api/v1/booking/resources/<int:resource_id>/blocks"): {},
+    ("POST", "/api/v1/booking/resources/<int:resource_id>/blocks"): {"json": {
+        "starts_at": "2031-03-01T09:00:00+07:00", "ends_at": "2031-03-01T12:00:00+07:00"}},
+    ("DELETE", "/api/v1/booking/blocks/<int:block_id>"): {},
+    ("GET", "/api/v1/booking/bookings/<int:booking_id>"): {},
+    ("POST", "/api/v1/booking/bookings/<int:booking_id>/transitions"): {
+        "json": {"event": "cancel"}},
+    ("POST", "/api/v1/booking/bookings/<int:booking_id>/reschedule"): {
+        "json": lambda: {"start": _booked_at(14).isoformat()}},
 }
+
+# URL parameters that name another object than the one ``build_merchant`` keeps under that
+# name: the booking plugin's services are listings of kind service (the listing is a product).
+ID_KEYS = {"/api/v1/booking/services/<int:listing_id>": {"listing_id": "service_listing_id"}}
+
+
+def id_of(owner: dict, rule, name: str):
+    return owner[ID_KEYS.get(rule.rule, {}).get(name, name)]
 
 
 def build_merchant(make_merchant, make_store, make_listing, make_member, owner_of, app, admin):
@@ -93,13 +117,14 @@ def build_merchant(make_merchant, make_store, make_listing, make_member, owner_o
     poster = posters.create_poster(merchant, {"target": "store", "target_id": store.id,
                                               "store_id": store.id})
     campaign, voucher = _a_campaign(merchant, owner.user)
+    bookings = _a_booking(merchant, make_store, make_listing, owner.user)
     _db.session.flush()
     return {"merchant": merchant, "store_id": store.id, "exception_id": exception.id,
             "listing_id": listing.id, "variant_id": listing.variants[1].id,
             "image_id": image.id, "membership_id": member.id,
             "invitation_id": invitation.id, "token_id": token.id, "order_id": order.id,
             "payout_id": payout.id, "poster_id": poster.id, "campaign_id": campaign.id,
-            "voucher_id": voucher.id}
+            "voucher_id": voucher.id, **bookings}
 
 
 def _an_order(merchant, make_store, make_listing, buyer):
@@ -120,6 +145,35 @@ def _a_campaign(merchant, user):
     campaign = running_campaign(merchant, user)
     voucher, _code = claimed(campaign, user)
     return campaign, voucher
+
+
+def _booked_at(hour: int):
+    """A time two days ahead by the real clock: the API books by its own clock."""
+    from tests.support.salon import at, days_ahead
+
+    return at(hour, day=days_ahead(2))
+
+
+def _a_booking(merchant, make_store, make_listing, customer) -> dict:
+    """A bookable service, a staff member with a day off, and a confirmed booking."""
+    from marketplace.plugins import services as plugin_services
+    from tests.support.salon import NINE_TO_SIX, PLUGIN, booking_module
+
+    setup, bookings = booking_module("setup"), booking_module("booking")
+    plugin_services.set_enabled(merchant, PLUGIN, True)
+    store = make_store(merchant, hours=NINE_TO_SIX)
+    listing = make_listing(merchant, kind="service", title="Cắt tóc", duration_minutes=60,
+                           price=120000)
+    service = setup.configure_service(listing, {"store_ids": [store.id]})
+    staff = setup.create_resource(merchant.id, {"store_id": store.id, "name": "Chị Hoa",
+                                                "service_ids": [service.id]})
+    block = setup.add_block(staff, _booked_at(9) + timedelta(days=20),
+                            _booked_at(12) + timedelta(days=20), reason="Nghỉ",
+                            actor_id=customer.id)
+    booking = bookings.confirm(bookings.hold(service, store, _booked_at(10), customer=customer),
+                               customer=customer)
+    return {"service_listing_id": listing.id, "resource_id": staff.id, "block_id": block.id,
+            "booking_id": booking.id}
 
 
 def snapshot(ids: dict) -> dict:
@@ -150,6 +204,24 @@ def snapshot(ids: dict) -> dict:
         "campaign": (_db.session.get(Campaign, ids["campaign_id"]).name,
                      _db.session.get(Campaign, ids["campaign_id"]).state),
         "voucher": _db.session.get(Voucher, ids["voucher_id"]).state,
+        **_booking_snapshot(ids),
+    }
+
+
+def _booking_snapshot(ids: dict) -> dict:
+    from tests.support.salon import booking_module
+
+    models = booking_module("models")
+    service = _db.session.scalars(sa.select(models.ServiceSetup).where(
+        models.ServiceSetup.listing_id == ids["service_listing_id"])).one()
+    resource = _db.session.get(models.Resource, ids["resource_id"])
+    booking = _db.session.get(models.Booking, ids["booking_id"])
+    return {
+        "service": service.lead_minutes,
+        "resource": (resource.name, len(resource.hours)),
+        "blocks": sorted(b.starts_at for b in _db.session.scalars(sa.select(models.Block).where(
+            models.Block.resource_id == resource.id))),
+        "booking": (booking.state, booking.starts_at, booking.staff_id),
     }
 
 
@@ -198,7 +270,7 @@ def test_other_merchants_ids_are_404(app, client, two_merchants):
                 continue
             url = rule.rule
             for name, owner in zip(names, owners, strict=True):
-                url = url.replace(f"<int:{name}>", str(owner[name]))
+                url = url.replace(f"<int:{name}>", str(id_of(owner, rule, name)))
             request = {k: (v() if callable(v) else v) for k, v in kwargs.items()}
             response = client.open(url, method=method, headers=headers, **request)
             assert response.status_code == 404, (method, url, response.get_data(as_text=True))
@@ -217,7 +289,7 @@ def test_the_same_requests_work_on_ones_own_ids(app, client, two_merchants):
             continue  # destructive or state-dependent; covered by each domain's tests
         url = rule.rule
         for name in names:
-            url = url.replace(f"<int:{name}>", str(mine[name]))
+            url = url.replace(f"<int:{name}>", str(id_of(mine, rule, name)))
         kwargs = REQUESTS[(method, rule.rule)]
         request = {k: (v() if callable(v) else v) for k, v in kwargs.items()}
         response = client.open(url, method=method, headers=headers, **request)

@@ -28,16 +28,25 @@ def _load_merchant():
     slug = (request.view_args or {}).get("merchant_slug")
     if slug is None:
         return None
+    load_member(slug)
+    return None
+
+
+def load_member(slug: str):
+    """``g.merchant`` and ``g.membership`` of the logged-in user at the merchant ``slug``
+    names; 404 for anyone not on its staff, as if the merchant did not exist. (A plugin's
+    dashboard pages call it from their own ``before_request``.)"""
     merchant = db.session.scalars(sa.select(Merchant).where(Merchant.slug == slug)).first()
     membership = membership_for(current_user, merchant.id) if merchant else None
     if membership is None:
         abort(404)
     g.merchant, g.membership = merchant, membership
-    return None
+    return merchant, membership
 
 
 @bp.url_defaults
-def _fill_merchant_slug(endpoint: str, values: dict) -> None:
+def fill_merchant_slug(endpoint: str, values: dict) -> None:
+    """Links from a merchant's page to another of its pages need not name the merchant."""
     merchant = g.get("merchant")
     if merchant is not None and "merchant_slug" not in values and \
             current_app.url_map.is_endpoint_expecting(endpoint, "merchant_slug"):
@@ -45,7 +54,9 @@ def _fill_merchant_slug(endpoint: str, values: dict) -> None:
 
 
 @bp.context_processor
-def _permissions():
+def layout_context():
+    """What the dashboard layout asks of every page (a plugin's dashboard pages that extend
+    the layout register it on their own blueprint)."""
     def can(permission: str) -> bool:
         membership = g.get("membership")
         return membership is not None and allowed(membership.role, Permission(permission))
@@ -55,8 +66,15 @@ def _permissions():
         where the plugin is installed."""
         return endpoint in current_app.view_functions
 
-    return {"can": can, "has_page": has_page, "merchant": g.get("merchant"),
-            "membership": g.get("membership")}
+    def plugin_on(name: str) -> bool:
+        """Whether the merchant runs a merchant-level plugin (the booking plugin's pages are
+        linked only for merchants who enabled it)."""
+        merchant = g.get("merchant")
+        return merchant is not None and \
+            name in current_app.extensions["plugins"].active_plugin_names(merchant)
+
+    return {"can": can, "has_page": has_page, "plugin_on": plugin_on,
+            "merchant": g.get("merchant"), "membership": g.get("membership")}
 
 
 def requires(permission: Permission):

@@ -1,0 +1,437 @@
+"""Booking rules: what is free, holding a slot, confirming, moving, cancelling, and the visit.
+
+Availability is computed by the pure engine (``availability.py``) from the store's hours, the
+staff's hours and everyone's occupied time read here. Taking time always goes through
+``occupy``: it reads what overlaps (a clear error for the usual case) and inserts the rows in
+a savepoint, where PostgreSQL's exclusion constraint refuses any overlap a concurrent
+transaction slipped in (SQLite's write lock makes the read and the insert one step). So no
+staff member or room is ever in two overlapping bookings, however many people click at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from marketplace.database import get_scoped, utcnow
+from marketplace.errors import MarketplaceError, PermissionDenied, ValidationError
+from marketplace.extensions import db
+from marketplace.orders.audit import SYSTEM, Actor, record
+from marketplace.plugins.events import emit
+from marketplace.plugins.manager import current_platform
+from marketplace.redemption import services as redemption
+from marketplace.states import next_state
+from marketplace.stores.hours import Interval, Schedule
+from marketplace.stores.models import Store
+
+from . import availability as engine
+from . import notices
+from .models import Booking, Occupancy, Resource, ServiceSetup
+from .states import BOOKING_TRANSITIONS, BookingEvent, BookingState
+
+S, E = BookingState, BookingEvent
+CODE_KIND = "appointment"
+# Occupied time is read this far around a day: a span may start the day before, buffers and
+# long services reach over midnight.
+MARGIN = timedelta(days=2)
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+class TooLate(ValidationError):
+    code = "past_cutoff"
+
+
+# --- reading the calendar ---------------------------------------------------------------------
+
+def rule_of(setup: ServiceSetup) -> engine.ServiceRule:
+    return engine.ServiceRule(
+        duration_minutes=setup.listing.duration_minutes,
+        buffer_before_minutes=setup.buffer_before_minutes,
+        buffer_after_minutes=setup.buffer_after_minutes, step_minutes=setup.step_minutes,
+        lead_minutes=setup.lead_minutes, horizon_days=setup.horizon_days,
+        needs_staff=setup.needs_staff, needs_resource=setup.needs_resource,
+        party_min=setup.party_min, party_max=setup.party_max)
+
+
+def offered_at(setup: ServiceSetup, store: Store) -> None:
+    if not setup.is_active or store.id not in {s.id for s in setup.stores} \
+            or not store.is_active:
+        raise ValidationError.field("store_id", _l("This service is not offered at this store."))
+
+
+def _busy(resource_ids: list[int], start: datetime, end: datetime, now: datetime, *,
+          ignore_booking: int | None = None) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Occupied time per resource between ``start`` and ``end`` (lapsed holds left out)."""
+    busy: dict[int, list[tuple[datetime, datetime]]] = {i: [] for i in resource_ids}
+    if not resource_ids:
+        return busy
+    query = sa.select(Occupancy.resource_id, Occupancy.starts_at, Occupancy.ends_at).where(
+        Occupancy.resource_id.in_(resource_ids), Occupancy.starts_at < end,
+        Occupancy.ends_at > start,
+        sa.or_(Occupancy.hold_until.is_(None), Occupancy.hold_until > now))
+    if ignore_booking is not None:
+        query = query.where(sa.or_(Occupancy.booking_id.is_(None),
+                                   Occupancy.booking_id != ignore_booking))
+    for resource_id, starts_at, ends_at in db.session.execute(query):
+        busy[resource_id].append((starts_at, ends_at))
+    return busy
+
+
+def _booked_counts(staff_ids: list[int], start: datetime, end: datetime) -> Counter:
+    """Bookings per staff member in the period (who has done least, for a fair choice)."""
+    if not staff_ids:
+        return Counter()
+    rows = db.session.execute(
+        sa.select(Booking.staff_id, sa.func.count()).where(
+            Booking.staff_id.in_(staff_ids), Booking.starts_at >= start, Booking.starts_at < end,
+            Booking.state.in_([S.HELD, S.CONFIRMED, S.CHECKED_IN, S.COMPLETED]))
+        .group_by(Booking.staff_id))
+    return Counter(dict(rows.all()))
+
+
+def staff_schedule(resource: Resource, store_schedule: Schedule) -> Schedule:
+    if not resource.hours:  # works whenever the store is open
+        return Schedule(store_schedule.tz, store_schedule.weekly, {})
+    weekly: dict[int, list[Interval]] = {}
+    for row in resource.hours:
+        weekly.setdefault(row.weekday, []).append(Interval(row.opens, row.closes, row.overnight))
+    return Schedule(store_schedule.tz, weekly, {})
+
+
+class Calendar:
+    """Everything the engine needs for one service at one store around some days."""
+
+    def __init__(self, setup: ServiceSetup, store: Store, first: datetime, last: datetime,
+                 now: datetime, *, ignore_booking: int | None = None) -> None:
+        self.setup, self.store, self.now = setup, store, now
+        self.rule = rule_of(setup)
+        self.schedule = Schedule.for_store(store)
+        serving = [r for r in setup_resources(setup, store) if r.is_active]
+        self.staff_rows = [r for r in serving if r.is_staff] if setup.needs_staff else []
+        self.room_rows = [r for r in serving if not r.is_staff] if setup.needs_resource else []
+        ids = [r.id for r in self.staff_rows + self.room_rows]
+        busy = _busy(ids, first - MARGIN, last + MARGIN, now, ignore_booking=ignore_booking)
+        counts = _booked_counts([r.id for r in self.staff_rows], first - timedelta(days=7),
+                                last + timedelta(days=7))
+        self.staff = [engine.StaffMember(r.id, staff_schedule(r, self.schedule),
+                                         engine.BusyIndex(busy[r.id]), counts[r.id])
+                      for r in self.staff_rows]
+        self.resources = [engine.Resource(r.id, r.capacity, engine.BusyIndex(busy[r.id]))
+                          for r in self.room_rows]
+
+
+def setup_resources(setup: ServiceSetup, store: Store) -> list[Resource]:
+    from .models import resource_services
+
+    return list(db.session.scalars(
+        sa.select(Resource).join(resource_services,
+                                 resource_services.c.resource_id == Resource.id)
+        .where(resource_services.c.service_id == setup.id, Resource.store_id == store.id)
+        .options(selectinload(Resource.hours))  # every staff member's, in one query
+        .order_by(Resource.id)))
+
+
+def day_slots(setup: ServiceSetup, store: Store, day: date, *, now: datetime | None = None,
+              staff_id: int | None = None, party: int = 1) -> list[engine.Slot]:
+    """The bookable starts of ``setup`` at ``store`` on the store-local ``day``."""
+    now = now or utcnow()
+    offered_at(setup, store)
+    tz = Schedule.for_store(store).tz
+    noon = datetime.combine(day, datetime.min.time(), tzinfo=tz) + timedelta(hours=12)
+    calendar = Calendar(setup, store, noon, noon, now)
+    staff = calendar.staff
+    if staff_id is not None:
+        staff = [m for m in staff if m.id == staff_id]
+        if not staff:
+            raise engine.StaffNotQualified.field(
+                "staff_id", _l("This staff member does not offer this service."))
+    return engine.day_slots(calendar.schedule, calendar.rule, day, now=now, staff=staff,
+                            resources=calendar.resources, party=party)
+
+
+# --- taking time ------------------------------------------------------------------------------
+
+def occupy(merchant_id: int, resource_ids: list[int], starts_at: datetime, ends_at: datetime,
+           *, taken: MarketplaceError, booking_id: int | None = None,
+           block_id: int | None = None, hold_until: datetime | None = None,
+           now: datetime | None = None) -> None:
+    """Take [starts_at, ends_at) of each resource, or raise ``taken`` and take nothing."""
+    now = now or utcnow()
+    if not resource_ids:
+        return
+    # A lapsed hold gives its time back now, not when the expiry job next runs.
+    lapsed = list(db.session.scalars(sa.select(Occupancy.booking_id).where(
+        Occupancy.resource_id.in_(resource_ids), Occupancy.hold_until <= now,
+        Occupancy.starts_at < ends_at, Occupancy.ends_at > starts_at)))
+    if lapsed:  # locked and read again: its customer may be confirming it right now
+        for booking in db.session.scalars(
+                sa.select(Booking).where(Booking.id.in_(lapsed)).order_by(Booking.id)
+                .with_for_update().execution_options(populate_existing=True)):
+            if booking.hold_expires_at is not None and booking.hold_expires_at <= now:
+                expire(booking, now)
+    clash = db.session.scalar(sa.select(sa.func.count()).select_from(Occupancy).where(
+        Occupancy.resource_id.in_(resource_ids), Occupancy.starts_at < ends_at,
+        Occupancy.ends_at > starts_at))
+    if clash:
+        raise taken
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(Occupancy(
+                merchant_id=merchant_id, resource_id=resource_id, booking_id=booking_id,
+                block_id=block_id, starts_at=starts_at, ends_at=ends_at, hold_until=hold_until)
+                for resource_id in resource_ids)
+            db.session.flush()
+    except IntegrityError:  # PostgreSQL's exclusion constraint: a concurrent booking won
+        raise taken from None
+
+
+def _free(booking: Booking) -> None:
+    db.session.execute(sa.delete(Occupancy).where(Occupancy.booking_id == booking.id))
+
+
+def _reference() -> str:
+    return "BK-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+
+
+def hold_minutes() -> int:
+    return current_app.config["BOOKING_HOLD_MINUTES"]
+
+
+def hold(setup: ServiceSetup, store: Store, start: datetime, *, customer, party: int = 1,
+         staff_id: int | None = None, note: str | None = None,
+         now: datetime | None = None) -> Booking:
+    """Keep ``start`` for the customer for ``BOOKING_HOLD_MINUTES`` while they confirm.
+
+    With ``staff_id`` the customer chose a person; without, the least-booked qualified
+    person who is free gets it. If a concurrent booking takes the chosen person or room
+    first, the next free one is tried; when none is left the slot is taken (409)."""
+    now = now or utcnow()
+    offered_at(setup, store)
+    calendar = Calendar(setup, store, start, start, now)
+    slot = engine.check(calendar.schedule, calendar.rule, start, now=now, staff=calendar.staff,
+                        resources=calendar.resources, party=party, staff_id=staff_id)
+    emit_validation(setup, store, start, customer, party)
+    listing = setup.listing
+    variant = listing.active_variants[0] if listing.active_variants else None
+    if variant is None:
+        raise ValidationError.field("service_id", _l("This service has no price yet."))
+    booking = Booking(
+        merchant_id=setup.merchant_id, reference=_reference(), store_id=store.id,
+        service_id=setup.id, customer_id=customer.id, state=S.HELD, party_size=party,
+        starts_at=slot.start, ends_at=slot.end, staff_requested=staff_id is not None,
+        hold_expires_at=now + timedelta(minutes=hold_minutes()), price=variant.price,
+        currency=listing.currency, note=(note or "").strip()[:500])
+    db.session.add(booking)
+    db.session.flush()
+    _take(booking, calendar, slot, staff_id=staff_id, now=now)
+    record(merchant_id=booking.merchant_id, order_id=None, entity="booking",
+           entity_id=booking.id, event="hold", from_state=None, to_state=booking.state,
+           actor=Actor.customer(customer))
+    db.session.flush()
+    return booking
+
+
+def emit_validation(setup, store, start, customer, party) -> None:
+    """``marketplace_validate_booking`` on the merchant's plugins: any may refuse."""
+    current_platform().validate(
+        "marketplace_validate_booking", setup.listing.merchant, customer=customer,
+        booking={"service_id": setup.id, "listing_id": setup.listing_id, "store_id": store.id,
+                 "start": start, "party_size": party})
+
+
+def _take(booking: Booking, calendar: Calendar, slot: engine.Slot, *, staff_id, now) -> None:
+    """Occupy a staff member and a room for ``booking``, the fairest free pair first."""
+    rule = calendar.rule
+    staff_order = _fair_staff(calendar, slot) if rule.needs_staff else [None]
+    if staff_id is not None:
+        staff_order = [staff_id]
+    rooms = _best_rooms(calendar, slot, booking.party_size) if rule.needs_resource else [None]
+    blocked_from, blocked_to = rule.blocked(slot.start)
+    hold_until = booking.hold_expires_at if booking.state == S.HELD else None
+    for member in staff_order:
+        for room in rooms:
+            ids = [i for i in (member, room) if i is not None]
+            try:
+                occupy(booking.merchant_id, ids, blocked_from, blocked_to,
+                       booking_id=booking.id, hold_until=hold_until, now=now,
+                       taken=engine.SlotTaken(_l("This time is no longer available."),
+                                              start=slot.start.isoformat()))
+            except engine.SlotTaken:
+                continue
+            booking.staff_id, booking.resource_id = member, room
+            return
+    raise engine.SlotTaken(_l("This time is no longer available."),
+                           start=slot.start.isoformat())
+
+
+def _fair_staff(calendar: Calendar, slot: engine.Slot) -> list[int]:
+    free = [m for m in calendar.staff if m.id in slot.staff_ids]
+    return [m.id for m in sorted(free, key=lambda m: (m.booked_count, m.id))]
+
+
+def _best_rooms(calendar: Calendar, slot: engine.Slot, party: int) -> list[int]:
+    fitting = [r for r in calendar.resources if r.id in slot.resource_ids and r.capacity >= party]
+    return [r.id for r in sorted(fitting, key=lambda r: (r.capacity, r.id))]
+
+
+# --- state changes ----------------------------------------------------------------------------
+
+def lock(booking: Booking) -> Booking:
+    return db.session.scalars(
+        sa.select(Booking).where(Booking.id == booking.id).with_for_update()
+        .execution_options(populate_existing=True)).one()
+
+
+def _apply(booking: Booking, event: BookingEvent, *, actor: Actor, note: str | None = None,
+           now: datetime | None = None) -> Booking:
+    old = BookingState(booking.state)
+    new = next_state(BOOKING_TRANSITIONS, old, event)
+    booking.state = new
+    if new in (S.COMPLETED, S.NO_SHOW, S.CANCELLED, S.EXPIRED):
+        booking.closed_at = now or utcnow()
+    if new in (S.NO_SHOW, S.CANCELLED, S.EXPIRED):
+        _free(booking)
+        redemption.revoke(CODE_KIND, booking.id, reason=str(event))
+    record(merchant_id=booking.merchant_id, order_id=None, entity="booking",
+           entity_id=booking.id, event=str(event), from_state=old, to_state=new, actor=actor,
+           note=note)
+    emit("marketplace_booking_state_changed", booking.store.merchant, booking_id=booking.id,
+         old_state=str(old), new_state=str(new))
+    db.session.flush()
+    return booking
+
+
+def expire(booking: Booking, now: datetime) -> None:
+    """A lapsed hold ends (the caller holds the row lock)."""
+    if booking.state == S.HELD:
+        _apply(booking, E.EXPIRE, actor=SYSTEM, now=now)
+
+
+def confirm(booking: Booking, *, customer, now: datetime | None = None) -> Booking:
+    """The customer confirms their held slot (they pay at the store). A lapsed hold whose
+    time nobody took meanwhile is still confirmed; one that lost its time is refused."""
+    now = now or utcnow()
+    booking = lock(booking)
+    if booking.customer_id != customer.id:
+        raise PermissionDenied()
+    # A lapsed hold whose time nobody took still has its occupancies (taking the time would
+    # have expired it): it may be confirmed. An expired one lost its time.
+    if booking.state == S.EXPIRED:
+        raise engine.SlotTaken(_l("Your hold ran out and the time was taken: choose another."),
+                               start=booking.starts_at.isoformat())
+    _apply(booking, E.CONFIRM, actor=Actor.customer(customer), now=now)
+    booking.confirmed_at, booking.hold_expires_at = now, None
+    db.session.execute(sa.update(Occupancy).where(Occupancy.booking_id == booking.id)
+                       .values(hold_until=None))
+    _issue_ticket(booking)
+    db.session.flush()
+    notices.send("confirmed", booking)
+    return booking
+
+
+def _issue_ticket(booking: Booking) -> None:
+    """The QR ticket staff scan on arrival: valid from a day before until the end."""
+    redemption.issue(booking.merchant_id, CODE_KIND, booking.id,
+                     valid_from=booking.starts_at - timedelta(days=1),
+                     valid_until=booking.ends_at + timedelta(hours=2))
+
+
+def _before_cutoff(booking: Booking, hours: int, now: datetime, message) -> None:
+    if now > booking.starts_at - timedelta(hours=hours):
+        raise TooLate.field("starts_at", message)
+
+
+def cancel(booking: Booking, *, actor: Actor, by_customer: bool, reason: str | None = None,
+           now: datetime | None = None) -> Booking:
+    """Cancel: the customer until the service's cut-off, the merchant any time before the
+    visit ends. Frees the time and revokes the ticket."""
+    now = now or utcnow()
+    booking = lock(booking)
+    if by_customer and booking.state == S.CONFIRMED:
+        _before_cutoff(booking, booking.service.cancel_cutoff_hours, now, _l(
+            "Free cancellation ended %(hours)d hours before the appointment: please call "
+            "the store.", hours=booking.service.cancel_cutoff_hours))
+    booking.cancel_reason = (reason or "").strip()[:200] or None
+    was_confirmed = booking.state == S.CONFIRMED
+    _apply(booking, E.CANCEL, actor=actor, note=booking.cancel_reason, now=now)
+    if was_confirmed:  # a hold given up was never confirmed to anyone
+        notices.send("cancelled", booking)
+    return booking
+
+
+def reschedule(booking: Booking, start: datetime, *, actor: Actor, by_customer: bool,
+               staff_id: int | None = None, now: datetime | None = None) -> Booking:
+    """Move a confirmed booking to ``start`` (the customer until the cut-off). The old time is
+    given up only if the new one is taken: all or nothing."""
+    now = now or utcnow()
+    booking = lock(booking)
+    next_state(BOOKING_TRANSITIONS, BookingState(booking.state), E.RESCHEDULE)
+    if by_customer:
+        _before_cutoff(booking, booking.service.reschedule_cutoff_hours, now, _l(
+            "Changes ended %(hours)d hours before the appointment: please call the store.",
+            hours=booking.service.reschedule_cutoff_hours))
+    offered_at(booking.service, booking.store)
+    if staff_id is None and booking.staff_requested:
+        staff_id = booking.staff_id  # the person the customer chose stays theirs
+    calendar = Calendar(booking.service, booking.store, start, start, now,
+                        ignore_booking=booking.id)
+    slot = engine.check(calendar.schedule, calendar.rule, start, now=now, staff=calendar.staff,
+                        resources=calendar.resources, party=booking.party_size,
+                        staff_id=staff_id)
+    savepoint = db.session.begin_nested()
+    try:
+        _free(booking)
+        _take(booking, calendar, slot, staff_id=staff_id, now=now)
+    except MarketplaceError:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    old_start = booking.starts_at
+    booking.starts_at, booking.ends_at = slot.start, slot.end
+    booking.reschedules += 1
+    booking.reminded_hours = None  # the reminders count from the new time
+    redemption.revoke(CODE_KIND, booking.id, reason="reschedule")
+    _issue_ticket(booking)
+    _apply(booking, E.RESCHEDULE, actor=actor, now=now,
+           note=f"{old_start.isoformat()} → {slot.start.isoformat()}")
+    notices.send("rescheduled", booking)
+    return booking
+
+
+def check_in(booking: Booking, *, actor: Actor, now: datetime | None = None,
+             scanned: bool = False) -> Booking:
+    """The customer arrived. ``scanned``: their ticket was redeemed at the scanner already;
+    otherwise staff checked them in on the calendar and the ticket is used up too."""
+    now = now or utcnow()
+    booking = lock(booking)
+    _apply(booking, E.CHECK_IN, actor=actor, now=now)
+    booking.checked_in_at = now
+    if not scanned:
+        redemption.close(CODE_KIND, booking.id, store_id=booking.store_id,
+                         staff_id=actor.user_id, now=now)
+    return booking
+
+
+def complete(booking: Booking, *, actor: Actor, now: datetime | None = None) -> Booking:
+    return _apply(lock(booking), E.COMPLETE, actor=actor, now=now)
+
+
+def no_show(booking: Booking, *, actor: Actor, now: datetime | None = None) -> Booking:
+    """The customer did not come: only once the appointment has started."""
+    now = now or utcnow()
+    booking = lock(booking)
+    if now < booking.starts_at:
+        raise ValidationError.field("event", _l(
+            "A no-show can be marked once the appointment has started."))
+    return _apply(booking, E.NO_SHOW, actor=actor, now=now)
+
+
+def get_booking(merchant_id: int, booking_id) -> Booking:
+    return get_scoped(Booking, merchant_id, booking_id)

@@ -1,0 +1,300 @@
+"""What the booking API reads and answers. Instants are ISO 8601 with an offset in (a time
+without one is ambiguous: 422) and UTC out; the services check everything else and name the
+offending field themselves."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from marshmallow import Schema, fields, pre_dump, validate
+
+from marketplace.api.schemas.common import ID, Annotated, WeeklyIntervalSchema
+from marketplace.api.schemas.orders import MONEY
+
+from .setup import SERVICE_NUMBERS
+from .states import BookingState
+
+
+class Instant(fields.AwareDateTime):
+    """An ISO 8601 instant with its offset, read as UTC."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
+
+
+_NUMBERS = {name: (low, high, default) for name, low, high, default in SERVICE_NUMBERS}
+
+
+def _number(name: str, what: str) -> fields.Integer:
+    low, high, default = _NUMBERS[name]
+    return fields.Integer(strict=True, metadata={
+        "description": f"{what} {low}–{high}; {default} for a new service when left out."})
+
+
+# --- services -------------------------------------------------------------------------------
+
+class BookingServiceSchema(Schema):
+    id = fields.Integer(metadata={"description": "The booking setup's id (resources name "
+                                                 "their services by it)."})
+    listing_id = fields.Integer()
+    title = fields.Function(lambda s: s.listing.title, metadata={"type": "string"})
+    duration_minutes = fields.Function(lambda s: s.listing.duration_minutes,
+                                       metadata={"type": "integer",
+                                                 "description": "The listing's duration."})
+    buffer_before_minutes = fields.Integer()
+    buffer_after_minutes = fields.Integer()
+    step_minutes = fields.Integer()
+    lead_minutes = fields.Integer()
+    horizon_days = fields.Integer()
+    needs_staff = fields.Boolean()
+    needs_resource = fields.Boolean()
+    party_min = fields.Integer()
+    party_max = fields.Integer()
+    cancel_cutoff_hours = fields.Integer()
+    reschedule_cutoff_hours = fields.Integer()
+    is_active = fields.Boolean()
+    store_ids = fields.Function(lambda s: [store.id for store in s.stores],
+                                metadata={"type": "array", "items": {"type": "integer"}})
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class BookingServiceSetupSchema(Schema):
+    """How a service is booked; the fields left out keep their value."""
+
+    buffer_before_minutes = _number("buffer_before_minutes",
+                                    "Minutes kept free before it (preparing the room).")
+    buffer_after_minutes = _number("buffer_after_minutes",
+                                   "Minutes kept free after it (tidying up).")
+    step_minutes = _number("step_minutes", "Minutes between offered starts.")
+    lead_minutes = _number("lead_minutes", "Minutes' notice a booking needs.")
+    horizon_days = _number("horizon_days", "Days ahead it can be booked.")
+    party_min = _number("party_min", "The smallest party.")
+    party_max = _number("party_max", "The largest party.")
+    cancel_cutoff_hours = _number("cancel_cutoff_hours",
+                                  "The customer may cancel until this many hours before.")
+    reschedule_cutoff_hours = _number("reschedule_cutoff_hours",
+                                      "The customer may move it until this many hours before.")
+    needs_staff = fields.Boolean(metadata={"description": "A staff member serves it "
+                                                          "(default true)."})
+    needs_resource = fields.Boolean(metadata={"description": "It takes a room, chair or "
+                                                             "table (default false)."})
+    is_active = fields.Boolean()
+    store_ids = fields.List(fields.Integer(validate=ID), metadata={
+        "description": "The stores that offer it (replaces the list)."})
+
+
+# --- resources, hours, blocks -----------------------------------------------------------------
+
+class BookingResourceSchema(Schema):
+    id = fields.Integer()
+    store_id = fields.Integer()
+    kind = fields.String(metadata={"enum": ["staff", "room", "table"]})
+    name = fields.String()
+    capacity = fields.Integer(metadata={"description": "People it serves at once."})
+    user_id = fields.Integer(allow_none=True, metadata={
+        "description": "The team member this staff member is (sees their own calendar)."})
+    is_active = fields.Boolean()
+    service_ids = fields.Function(lambda r: sorted(s.id for s in r.services),
+                                  metadata={"type": "array", "items": {"type": "integer"}})
+    hours = fields.List(fields.Nested(WeeklyIntervalSchema), metadata={
+        "description": "Staff: weekly working hours, local to the store; none means whenever "
+                       "the store is open."})
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class BookingResourceUpdateSchema(Schema):
+    """Only the fields sent change."""
+
+    name = fields.String()
+    kind = fields.String(metadata={"description": "staff, room or table; kept once created."})
+    capacity = fields.Integer(strict=True)
+    user_id = fields.Integer(allow_none=True, validate=ID)
+    is_active = fields.Boolean()
+    service_ids = fields.List(fields.Integer(validate=ID), metadata={
+        "description": "The services it serves (`id` of a booking service, not the "
+                       "listing's); replaces the list."})
+
+
+class BookingResourceCreateSchema(BookingResourceUpdateSchema):
+    store_id = fields.Integer(required=True, validate=ID)
+    name = fields.String(required=True)
+    kind = fields.String(load_default="staff", metadata={"enum": ["staff", "room", "table"]})
+
+
+class BookingResourceQuerySchema(Schema):
+    store = fields.Integer(validate=ID, metadata={"description": "Only this store's."})
+
+
+class BookingHoursSchema(Schema):
+    hours = fields.List(fields.Nested(WeeklyIntervalSchema), required=True, metadata={
+        "description": "Replaces the weekly working hours; an empty list means whenever the "
+                       "store is open."})
+
+
+class BookingBlockSchema(Schema):
+    id = fields.Integer()
+    resource_id = fields.Integer()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    reason = fields.String()
+    created_at = fields.DateTime()
+
+
+class BookingBlockCreateSchema(Schema):
+    starts_at = Instant(required=True)
+    ends_at = Instant(required=True)
+    reason = fields.String(validate=validate.Length(max=200))
+
+
+# --- bookings ---------------------------------------------------------------------------------
+
+class BookingNamedSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class BookingSchema(Schema):
+    """A booking as the merchant's staff see it."""
+
+    id = fields.Integer()
+    reference = fields.String()
+    state = fields.String(metadata={"enum": [s.value for s in BookingState]})
+    store_id = fields.Integer()
+    service_id = fields.Integer()
+    listing_id = fields.Function(lambda b: b.service.listing_id,
+                                 metadata={"type": "integer"})
+    title = fields.Function(lambda b: b.service.listing.title, metadata={"type": "string"})
+    customer_name = fields.Function(lambda b: b.customer.full_name, metadata={"type": "string"})
+    customer_phone = fields.Function(lambda b: b.customer.phone,
+                                     metadata={"type": ["string", "null"]})
+    party_size = fields.Integer()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    hold_expires_at = fields.DateTime(allow_none=True)
+    staff = fields.Nested(BookingNamedSchema, allow_none=True)
+    resource = fields.Nested(BookingNamedSchema, allow_none=True)
+    staff_requested = fields.Boolean(metadata={"description": "The customer chose this "
+                                                              "staff member."})
+    price = fields.Integer(metadata=MONEY)
+    currency = fields.String()
+    note = fields.String()
+    cancel_reason = fields.String(allow_none=True)
+    reschedules = fields.Integer()
+    confirmed_at = fields.DateTime(allow_none=True)
+    checked_in_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class BookingCalendarQuerySchema(Schema):
+    store = fields.Integer(validate=ID, metadata={"description": "The store's calendar."})
+    staff = fields.Integer(validate=ID, metadata={
+        "description": "A staff member's calendar (a resource id of kind staff)."})
+    date = fields.Date(metadata={"description": "The store's local date (default: today)."})
+    state = fields.String(validate=validate.OneOf([s.value for s in BookingState]))
+
+
+class BookingTransitionSchema(Schema):
+    event = fields.String(required=True, validate=validate.OneOf(
+        ["check_in", "complete", "no_show", "cancel"]))
+    reason = fields.String(validate=validate.Length(max=200), metadata={
+        "description": "cancel: why (the customer sees it)."})
+
+
+class BookingRescheduleSchema(Schema):
+    start = Instant(required=True, metadata={"description": "An offered start (ISO 8601 "
+                                                            "with offset)."})
+    staff_id = fields.Integer(validate=ID, metadata={
+        "description": "Another staff member (default: the one the customer chose, or "
+                       "whoever is free)."})
+
+
+# --- the consumer's side ----------------------------------------------------------------------
+
+class AvailabilityQuerySchema(Schema):
+    store = fields.Integer(required=True, validate=ID)
+    date = fields.Date(required=True, metadata={"description": "The store's local date."})
+    staff = fields.Integer(validate=ID, metadata={"description": "Only this staff member's "
+                                                                 "free times."})
+    party = fields.Integer(validate=validate.Range(min=1, max=500), metadata={
+        "description": "People (default: the service's smallest party)."})
+
+
+class AvailableSlotSchema(Schema):
+    start = fields.DateTime()
+    end = fields.DateTime()
+    staff_ids = fields.List(fields.Integer(), metadata={
+        "description": "The staff members free then, by id (see `staff`); empty if the "
+                       "service needs none."})
+
+
+class AvailabilitySchema(Schema):
+    # The names once, the ids per slot: a busy day has dozens of slots and as many people.
+    staff = fields.List(fields.Nested(BookingNamedSchema), metadata={
+        "description": "Who performs the service at this store."})
+    slots = fields.List(fields.Nested(AvailableSlotSchema))
+
+
+class BookingHoldSchema(Schema):
+    listing_id = fields.Integer(required=True, validate=ID)
+    store_id = fields.Integer(required=True, validate=ID)
+    start = Instant(required=True, metadata={"description": "A `start` from the "
+                                                            "availability."})
+    party_size = fields.Integer(validate=validate.Range(min=1, max=500), metadata={
+        "description": "People (default: the service's smallest party)."})
+    staff_id = fields.Integer(validate=ID, metadata={"description": "A chosen staff member "
+                                                                    "(default: anyone free)."})
+    note = fields.String(validate=validate.Length(max=500))
+
+
+class BookingCancelSchema(Schema):
+    reason = fields.String(validate=validate.Length(max=200))
+
+
+class BookingTicketSchema(Schema):
+    code = fields.String(metadata={"description": "Say or type it at the counter."})
+    qr = fields.String(metadata={"description": "What the QR image holds."})
+    valid_until = fields.DateTime()
+
+
+class BookingStoreSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    address = fields.String()
+    timezone = fields.String()
+
+
+class CustomerBookingSchema(Schema):
+    """One of the customer's bookings."""
+
+    reference = fields.String()
+    state = fields.String(metadata={"enum": [s.value for s in BookingState]})
+    listing_id = fields.Function(lambda b: b.service.listing_id,
+                                 metadata={"type": "integer"})
+    title = fields.Function(lambda b: b.service.listing.title, metadata={"type": "string"})
+    store = fields.Nested(BookingStoreSchema)
+    party_size = fields.Integer()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    hold_expires_at = fields.DateTime(allow_none=True, metadata={
+        "description": "Held: confirm before this, or the time is given to others."})
+    staff = fields.Nested(BookingNamedSchema, allow_none=True)
+    price = fields.Integer(metadata=MONEY)
+    currency = fields.String()
+    note = fields.String()
+    cancel_reason = fields.String(allow_none=True)
+    reschedules = fields.Integer()
+    confirmed_at = fields.DateTime(allow_none=True)
+    checked_in_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    ticket = fields.Nested(BookingTicketSchema, allow_none=True, metadata={
+        "description": "Confirmed: the code to show at the counter."})
+
+    @pre_dump
+    def _ticket(self, booking, **_kwargs):
+        from .queries import ticket
+
+        return Annotated(booking, ticket=ticket(booking) if booking.state == "confirmed"
+                         else None)

@@ -20,6 +20,7 @@ from marketplace.api.pagination import PageArgsSchema, page_schema, paginate
 from marketplace.auth import consumer_user
 from marketplace.errors import MarketplaceError, ValidationError
 from marketplace.extensions import db
+from marketplace.fulfilment.options import parse_position
 from marketplace.merchants.roles import Permission
 from marketplace.orders.audit import Actor
 from marketplace.outbox.services import notify
@@ -47,6 +48,8 @@ from .schemas import (
     BookingServiceSetupSchema,
     BookingTransitionSchema,
     CustomerBookingSchema,
+    ServiceStoreSchema,
+    ServiceStoresQuerySchema,
 )
 
 # The plugin's URL ids → (keyword the view receives, loader), loaded after the core's. Each
@@ -314,6 +317,23 @@ class BookingReschedule(MethodView):
 
 
 # --- the consumer's side --------------------------------------------------------------------
+
+@consumer_blp.route("/booking/services/<int:listing_id>/stores")
+class ServiceStores(MethodView):
+    @consumer_blp.arguments(ServiceStoresQuerySchema, location="query")
+    @consumer_blp.response(200, ServiceStoreSchema(many=True))
+    @consumer_blp.problems(404, 422)
+    def get(self, args, listing_id):
+        """The stores offering a service, nearest first when `lat` and `lng` are sent (no
+        token needed)"""
+        setup = queries.public_service(listing_id)
+        position = parse_position(args.get("lat"), args.get("lng"))
+        return [{"id": store.id, "name": store.name, "address": store.address,
+                 "latitude": store.latitude, "longitude": store.longitude,
+                 "timezone": store.timezone,
+                 "distance_km": round(km, 2) if km is not None else None}
+                for store, km in bookings.stores_offering(setup, position)]
+
 
 @consumer_blp.route("/booking/services/<int:listing_id>/availability")
 class Availability(MethodView):

@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.database import get_scoped, utcnow
 from marketplace.errors import MarketplaceError, PermissionDenied, ValidationError
 from marketplace.extensions import db
+from marketplace.fulfilment.options import haversine_km
 from marketplace.orders.audit import SYSTEM, Actor, record
 from marketplace.plugins.events import emit
 from marketplace.plugins.manager import current_platform
@@ -58,6 +59,18 @@ def rule_of(setup: ServiceSetup) -> engine.ServiceRule:
         lead_minutes=setup.lead_minutes, horizon_days=setup.horizon_days,
         needs_staff=setup.needs_staff, needs_resource=setup.needs_resource,
         party_min=setup.party_min, party_max=setup.party_max)
+
+
+def stores_offering(setup: ServiceSetup, position: tuple[float, float] | None = None,
+                    ) -> list[tuple[Store, float | None]]:
+    """The open stores offering the service with their distance in km from ``position``:
+    nearest first when the customer shared where they are, else by name."""
+    stores = sorted((store for store in setup.stores if store.is_active),
+                    key=lambda store: store.name)
+    if position is None:
+        return [(store, None) for store in stores]
+    return sorted(((store, haversine_km(*position, store.latitude, store.longitude))
+                   for store in stores), key=lambda pair: (pair[1], pair[0].name))
 
 
 def offered_at(setup: ServiceSetup, store: Store) -> None:

@@ -222,6 +222,24 @@ class AvailabilityQuerySchema(Schema):
         "description": "People (default: the service's smallest party)."})
 
 
+class ServiceStoresQuerySchema(Schema):
+    lat = fields.Float(validate=validate.Range(min=-90, max=90),
+                       metadata={"description": "The customer's latitude (with `lng`)."})
+    lng = fields.Float(validate=validate.Range(min=-180, max=180),
+                       metadata={"description": "The customer's longitude (with `lat`)."})
+
+
+class ServiceStoreSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    address = fields.String()
+    latitude = fields.Float()
+    longitude = fields.Float()
+    timezone = fields.String()
+    distance_km = fields.Float(allow_none=True, metadata={
+        "description": "From the position sent; null without one."})
+
+
 class AvailableSlotSchema(Schema):
     start = fields.DateTime()
     end = fields.DateTime()

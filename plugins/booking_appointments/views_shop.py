@@ -22,6 +22,7 @@ from marketplace.catalog.states import ListingKind
 from marketplace.database import utcnow
 from marketplace.errors import MarketplaceError, NotFound
 from marketplace.extensions import db
+from marketplace.fulfilment.options import parse_position
 from marketplace.orders.audit import Actor
 from marketplace.outbox.services import notify
 from marketplace.redemption import human
@@ -90,9 +91,19 @@ def _int_arg(value, field: str, default=None):
 
 # --- choosing a time --------------------------------------------------------------------------
 
+def _position(source) -> tuple[float, float] | None:
+    """Where the customer is, if their browser shared it ("Nearest stores to me")."""
+    try:
+        return parse_position(source.get("lat"), source.get("lng"))
+    except MarketplaceError:
+        return None  # a mangled position only loses the ordering
+
+
 def _store_choice(setup, source) -> dict:
-    """The stores offering the service and the one asked for (404 for any other)."""
-    stores = [s for s in setup.stores if s.is_active]
+    """The stores offering the service (nearest first when the customer's position is
+    known) and the one asked for (404 for any other)."""
+    ranked = bookings.stores_offering(setup, _position(source))
+    stores = [store for store, _km in ranked]
     store_id = _int_arg(source.get("store_id"), "store_id")
     store = next((s for s in stores if s.id == store_id), None)
     if store_id is not None and store is None:
@@ -101,7 +112,8 @@ def _store_choice(setup, source) -> dict:
         store = stores[0]
     today = utcnow().astimezone(zone(store)).date() if store else None
     return {"stores": stores, "store": store, "today": today, "day": today, "staff_id": None,
-            "party": setup.party_min}
+            "party": setup.party_min,
+            "distances": {s.id: km * 1000 for s, km in ranked if km is not None}}
 
 
 def _choose(choice: dict, source) -> dict:

@@ -227,9 +227,10 @@ def test_membership_lookup_is_per_merchant(client, db, make_merchant, owner_of, 
 
 def test_every_consumer_operation_needs_credentials(app, client):
     """401 before the body is read, except logging in, starting a guest cart and reading a
-    bookable service's free times."""
+    bookable service's stores and free times."""
     open_ones = {("POST", "/api/v1/consumer/tokens"), ("POST", "/api/v1/consumer/carts"),
-                 ("GET", "/api/v1/consumer/booking/services/<int:listing_id>/availability")}
+                 ("GET", "/api/v1/consumer/booking/services/<int:listing_id>/availability"),
+                 ("GET", "/api/v1/consumer/booking/services/<int:listing_id>/stores")}
     seen = 0
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/consumer/"):

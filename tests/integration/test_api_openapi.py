@@ -171,10 +171,11 @@ def test_docs_page_uses_local_swagger_ui(app, client):
 
 def test_consumer_operations_declare_their_security(spec):
     """Consumer routes: a consumer token (or a guest cart's X-Cart-Token for the cart), except
-    the two that start a session (logging in and starting a guest cart) and the public free
-    times of a bookable service."""
+    the two that start a session (logging in and starting a guest cart) and the public stores
+    and free times of a bookable service."""
     open_ones = {("post", "/api/v1/consumer/tokens"), ("post", "/api/v1/consumer/carts"),
-                 ("get", "/api/v1/consumer/booking/services/{listing_id}/availability")}
+                 ("get", "/api/v1/consumer/booking/services/{listing_id}/availability"),
+                 ("get", "/api/v1/consumer/booking/services/{listing_id}/stores")}
     schemes = spec["components"]["securitySchemes"]
     assert schemes["cart"] == {"type": "apiKey", "in": "header", "name": "X-Cart-Token",
                                "description": schemes["cart"]["description"]}
@@ -190,6 +191,7 @@ def test_consumer_operations_declare_their_security(spec):
         assert "401" in operation["responses"], (method, path)
         if "/cart" in path:
             assert {"cart": []} in operation["security"], (method, path)
-    # 13 of the core, 3 of the card plugin (payment_stripe), 7 of the appointments plugin
-    # (booking_appointments: availability, hold, list, one, confirm, cancel, reschedule).
-    assert seen == 23
+    # 13 of the core, 3 of the card plugin (payment_stripe), 8 of the appointments plugin
+    # (booking_appointments: stores, availability, hold, list, one, confirm, cancel,
+    # reschedule).
+    assert seen == 24

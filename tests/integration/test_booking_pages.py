@@ -641,3 +641,21 @@ def test_every_form_carries_the_csrf_token_and_a_post_without_it_changes_nothing
     assert customer.post(f"/bookings/{reference}/confirm").status_code == 400
     assert db.session.scalars(sa.select(models.Booking.state).where(
         models.Booking.reference == reference)).one() == "held"
+
+
+def test_the_stores_are_listed_nearest_first_once_the_customer_shares_where_they_are(
+        client, db, spa, make_store):
+    hanoi = make_store(spa.merchant, name="Spa Sen Hoàn Kiếm", latitude=21.0285,
+                       longitude=105.8542)
+    booking_module("setup").configure_service(spa.listing, {
+        "store_ids": [spa.store.id, hanoi.id]})
+    plain = text(client.get(book_url(spa)))
+    assert "data-locate" in plain and "Nearest first." not in plain
+    near = text(client.get(book_url(spa), query_string={"lat": "21.03", "lng": "105.85"}))
+    assert "Nearest first." in near
+    assert near.index("Spa Sen Hoàn Kiếm") < near.index("Spa Sen Quận 1")
+    assert "km" in near[near.index("Spa Sen Quận 1"):]  # about 1,140 km away
+    far = text(client.get(book_url(spa), query_string={"lat": "10.78", "lng": "106.70"}))
+    assert far.index("Spa Sen Quận 1") < far.index("Spa Sen Hoàn Kiếm")
+    broken = client.get(book_url(spa), query_string={"lat": "north", "lng": "1"})
+    assert broken.status_code == 200  # a mangled position loses the order only

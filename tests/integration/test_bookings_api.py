@@ -555,3 +555,23 @@ def test_the_operations_are_in_the_openapi_document(client):
         spec["components"]["schemas"][hold_body]["required"])
     answer = spec["components"]["schemas"]["CustomerBooking"]["properties"]
     assert {"reference", "state", "starts_at", "hold_expires_at", "ticket"} <= set(answer)
+
+
+def test_the_stores_of_a_service_nearest_first(client, db, spa, make_store):
+    # Spa Sen Quận 1 is at 10.7769, 106.7009 (the store factory); a second one far north.
+    hanoi = make_store(spa.merchant, name="Spa Sen Hoàn Kiếm", latitude=21.0285,
+                       longitude=105.8542)
+    booking_module("setup").configure_service(spa.listing, {
+        "store_ids": [spa.store.id, hanoi.id]})
+    url = f"{CONSUMER}/booking/services/{spa.listing.id}/stores"
+    plain = client.get(url).get_json()
+    assert [s["id"] for s in plain] == sorted([s["id"] for s in plain],
+                                              key=lambda i: {spa.store.id: spa.store.name,
+                                                             hanoi.id: hanoi.name}[i])
+    assert all(s["distance_km"] is None for s in plain)
+    near_hanoi = client.get(url, query_string={"lat": 21.03, "lng": 105.85}).get_json()
+    assert [s["id"] for s in near_hanoi] == [hanoi.id, spa.store.id]
+    assert near_hanoi[0]["distance_km"] < 1 < 1000 < near_hanoi[1]["distance_km"] < 1200
+    near_saigon = client.get(url, query_string={"lat": 10.78, "lng": 106.70}).get_json()
+    assert [s["id"] for s in near_saigon] == [spa.store.id, hanoi.id]
+    assert_problem(client.get(url, query_string={"lat": 200, "lng": 1}), 422)

@@ -115,10 +115,10 @@ def fill(env: dict[str, str], *, bookings: int, staff: int, rooms: int,
             start = datetime(day.year, day.month, day.day, OPEN, tzinfo=TZ) + timedelta(
                 minutes=15 * rng.randrange((CLOSE - OPEN - 1) * 4 + 1))
             try:
-                held = booking.hold(service, store, start, customer=guest)
-                booking.confirm(held, customer=guest)
+                with db.session.begin_nested():  # a refused try takes back only itself
+                    held = booking.hold(service, store, start, customer=guest)
+                    booking.confirm(held, customer=guest)
             except MarketplaceError:
-                db.session.rollback()
                 continue
             made += 1
             if made % 200 == 0:

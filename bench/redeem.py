@@ -33,7 +33,7 @@ import uuid
 from datetime import timedelta
 
 from run_checkout import migrate, post, server_arguments, stop_all, throwaway_postgres
-from run_http import HOST, Result, compare, drive, start_servers
+from run_http import HOST, Result, compare, drive, run_clients, start_servers
 
 # Orders spread over this many products: a counter hands over different things, and one hot
 # stock row would measure that row's lock, not redemption.
@@ -149,14 +149,7 @@ def redeem_all(port: int, store_id: int, payloads: list[str], tokens: list[str],
         finally:
             conn.close()
 
-    threads = [threading.Thread(target=counter, args=(i, token), daemon=True)
-               for i, token in enumerate(tokens)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(time_limit + 120)
-    result.elapsed = time.perf_counter() - started
+    result.elapsed = run_clients(counter, list(enumerate(tokens)), time_limit=time_limit)
     return result
 
 

@@ -46,11 +46,13 @@ from pathlib import Path
 from run_http import (
     HOST,
     ROOT,
+    Budget,
     Result,
     Server,
     app_environment,
     drive,
     marketplace_command,
+    run_clients,
     start_servers,
 )
 
@@ -251,15 +253,7 @@ def shop_round(port: int, shop: Shop, *, total: int, hot: bool, name: str,
                time_limit: float) -> Outcome:
     outcome = Outcome(name)
     lock = threading.Lock()
-    remaining = [total]
-    deadline = time.monotonic() + time_limit
-
-    def take() -> bool:
-        with lock:
-            if remaining[0] <= 0 or time.monotonic() > deadline:
-                return False
-            remaining[0] -= 1
-            return True
+    budget = Budget(total, time_limit)
 
     def count(status: str) -> None:
         with lock:
@@ -270,7 +264,7 @@ def shop_round(port: int, shop: Shop, *, total: int, hot: bool, name: str,
         auth = {"Authorization": f"Bearer {token}", "Accept-Language": "vi"}
         conn = http.client.HTTPConnection(HOST, port, timeout=60)
         try:
-            while take():
+            while budget.take():
                 variant = shop.variants[0] if hot else chooser.choice(shop.variants)
                 slot = shop.slots[0] if hot else chooser.choice(shop.slots)
                 started = time.perf_counter()
@@ -295,14 +289,7 @@ def shop_round(port: int, shop: Shop, *, total: int, hot: bool, name: str,
         finally:
             conn.close()
 
-    threads = [threading.Thread(target=buyer, args=(i, token), daemon=True)
-               for i, token in enumerate(shop.buyers)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(time_limit + 120)
-    outcome.elapsed = time.perf_counter() - started
+    outcome.elapsed = run_clients(buyer, list(enumerate(shop.buyers)), time_limit=time_limit)
     return outcome
 
 

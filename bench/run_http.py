@@ -190,6 +190,36 @@ class Result:
         return cuts[int(q) - 1] * 1000
 
 
+class Budget:
+    """What client threads take their requests from: at most ``total``, and none once
+    ``time_limit`` seconds have passed."""
+
+    def __init__(self, total: int, time_limit: float) -> None:
+        self._lock = threading.Lock()
+        self._left = total
+        self._deadline = time.monotonic() + time_limit
+
+    def take(self) -> bool:
+        with self._lock:
+            if self._left <= 0 or time.monotonic() > self._deadline:
+                return False
+            self._left -= 1
+            return True
+
+
+def run_clients(client, arguments: list[tuple], *, time_limit: float) -> float:
+    """One thread per tuple of ``arguments`` running ``client(*args)``, started together;
+    returns the seconds until the last one finished (a stuck one is given up on after the
+    time limit and two minutes more)."""
+    threads = [threading.Thread(target=client, args=args, daemon=True) for args in arguments]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(time_limit + 120)
+    return time.perf_counter() - started
+
+
 def drive(name: str, port: int, path: str, *, total: int, concurrency: int,
           time_limit: float, warmup: int = 20) -> Result:
     """Send ``total`` GETs with ``concurrency`` threads, stopping early after ``time_limit``."""

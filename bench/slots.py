@@ -41,7 +41,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from run_checkout import migrate, post, server_arguments, stop_all, throwaway_postgres
-from run_http import HOST, Result, compare, drive, start_servers
+from run_http import HOST, Budget, Result, compare, drive, run_clients, start_servers
 
 PLUGIN = "booking_appointments"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -163,23 +163,15 @@ def holds(port: int, info: dict, *, total: int, concurrency: int,
     """Each client: hold a random start, confirm it; ``total`` attempts in all."""
     result = Result("hold + confirm", "/api/v1/consumer/bookings")
     lock = threading.Lock()
-    remaining = [total]
-    deadline = time.monotonic() + time_limit
+    budget = Budget(total, time_limit)
     today = datetime.fromisoformat(info["today"]).date()
-
-    def take() -> bool:
-        with lock:
-            if remaining[0] <= 0 or time.monotonic() > deadline:
-                return False
-            remaining[0] -= 1
-            return True
 
     def client(index: int) -> None:
         rng = random.Random(index)
         headers = {"Authorization": f"Bearer {info['tokens'][index]}", "Accept-Language": "vi"}
         conn = http.client.HTTPConnection(HOST, port, timeout=60)
         try:
-            while take():
+            while budget.take():
                 day = today + timedelta(days=rng.randint(1, 30))
                 start = datetime(day.year, day.month, day.day, OPEN, tzinfo=TZ) + timedelta(
                     minutes=15 * rng.randrange((CLOSE - OPEN - 1) * 4 + 1))
@@ -202,14 +194,8 @@ def holds(port: int, info: dict, *, total: int, concurrency: int,
         finally:
             conn.close()
 
-    threads = [threading.Thread(target=client, args=(i,), daemon=True)
-               for i in range(concurrency)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(time_limit + 120)
-    result.elapsed = time.perf_counter() - began
+    result.elapsed = run_clients(client, [(i,) for i in range(concurrency)],
+                                 time_limit=time_limit)
     return result
 
 

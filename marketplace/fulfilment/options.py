@@ -12,16 +12,13 @@ from flask_babel import lazy_gettext as _l
 from ..errors import ValidationError
 from ..extensions import db
 from ..inventory.models import StockLevel
+from ..search.geo import haversine_m
 from ..stores.models import Store
 
-EARTH_RADIUS_KM = 6371.0088
 
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+def distance_km(position: tuple[float, float], store) -> float:
+    """How far the store is from ``position`` (the sphere search uses: ``geo.haversine_m``)."""
+    return haversine_m(position[0], position[1], store.latitude, store.longitude) / 1000
 
 
 def parse_position(lat, lng) -> tuple[float, float] | None:
@@ -68,8 +65,7 @@ def store_options(merchant, lines, position: tuple[float, float] | None = None,
                             StockLevel.variant_id.in_(variant_ids or [-1])))}
     options = []
     for store in stores:
-        distance = (haversine_km(position[0], position[1], store.latitude, store.longitude)
-                    if position else None)
+        distance = distance_km(position, store) if position else None
         option = StoreOption(store, distance)
         for line in lines:
             here = available.get((store.id, line.variant.id), 0)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.database import get_scoped, utcnow
 from marketplace.errors import MarketplaceError, PermissionDenied, ValidationError
 from marketplace.extensions import db
-from marketplace.fulfilment.options import haversine_km
+from marketplace.fulfilment.options import distance_km
 from marketplace.orders.audit import SYSTEM, Actor, record
 from marketplace.plugins.events import emit
 from marketplace.plugins.manager import current_platform
@@ -69,8 +69,8 @@ def stores_offering(setup: ServiceSetup, position: tuple[float, float] | None = 
                     key=lambda store: store.name)
     if position is None:
         return [(store, None) for store in stores]
-    return sorted(((store, haversine_km(*position, store.latitude, store.longitude))
-                   for store in stores), key=lambda pair: (pair[1], pair[0].name))
+    return sorted(((store, distance_km(position, store)) for store in stores),
+                  key=lambda pair: (pair[1], pair[0].name))
 
 
 def offered_at(setup: ServiceSetup, store: Store) -> None:

@@ -32,7 +32,7 @@ SUBJECTS = {
     S.DECLINED: _l("Thank you for trying: reservation %(number)s is closed"),
 }
 REMINDER_SUBJECT = _l("Order %(number)s: please collect it soon")
-# The messages that tell the pickup code (order_message.txt): the others need not look it up.
+# The messages that tell the pickup code and the address: the others need not look it up.
 SHOWS_CODE = frozenset({"confirmed", "ready", "reminder"})
 
 
@@ -49,11 +49,12 @@ def _send(order, kind: str, subject) -> None:
     locale = customer.locale or "vi"
     link = public_url("shop.order", number=order.number)
     subject = _subject(subject, order, locale)
-    code = codes.display(codes.pickup_code(order)) if kind in SHOWS_CODE else ""
+    shows_code = kind in SHOWS_CODE
+    code = codes.display(codes.pickup_code(order)) if shows_code else ""
     with force_locale(locale):
         message = render_template(
             "notifications/order_message.txt", kind=kind, order=order, store=order.store,
-            code=code, money=format_money,
+            code=code, shows_code=shows_code, money=format_money,
             local=lambda moment: local(order, moment)).strip()
     queue_mail(to=customer.email, template="order_update", locale=locale, subject=subject,
                order=order, message=message, link=link)

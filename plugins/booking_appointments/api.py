@@ -18,9 +18,11 @@ from marketplace.api.blueprint import TOKEN_SECURITY, ApiBlueprint, principal
 from marketplace.api.consumer import authenticated
 from marketplace.api.pagination import PageArgsSchema, page_schema, paginate
 from marketplace.auth import consumer_user
+from marketplace.database import utcnow
 from marketplace.errors import MarketplaceError, ValidationError
 from marketplace.extensions import db
 from marketplace.fulfilment.options import parse_position
+from marketplace.fulfilment.slots import local_today
 from marketplace.merchants.roles import Permission
 from marketplace.orders.audit import Actor
 from marketplace.outbox.services import notify
@@ -255,7 +257,7 @@ class BookingCalendar(MethodView):
         """A day of a store's calendar (`store`), or of one staff member's (`staff`), in time
         order; `state` narrows to one state. The whole day: not paged"""
         store, resource = _calendar_scope(principal().membership, query)
-        day = query.get("date") or queries.local_today(store)
+        day = query.get("date") or local_today(store, utcnow())
         return queries.calendar(store, day, resource=resource, state=query.get("state"))
 
 
@@ -267,10 +269,6 @@ class BookingItem(MethodView):
     def get(self, booking):
         """One booking"""
         return booking
-
-
-STAFF_ACTIONS = {"check_in": bookings.check_in, "complete": bookings.complete,
-                 "no_show": bookings.no_show}
 
 
 @blp.route("/bookings/<int:booking_id>/transitions")
@@ -286,12 +284,9 @@ class BookingTransitions(MethodView):
 
         409 `invalid_transition` when the booking's state does not allow it.
         """
-        actor = Actor.staff(principal().user)
-        if data["event"] == "cancel":
-            booking = bookings.cancel(booking, actor=actor, by_customer=False,
-                                      reason=data.get("reason"))
-        else:
-            booking = STAFF_ACTIONS[data["event"]](booking, actor=actor)
+        booking = bookings.staff_event(booking, data["event"],
+                                       actor=Actor.staff(principal().user),
+                                       reason=data.get("reason"))
         db.session.commit()
         notify()
         return booking

@@ -356,8 +356,18 @@ def _issue_ticket(booking: Booking) -> None:
                      valid_until=booking.ends_at + timedelta(hours=2))
 
 
-def _before_cutoff(booking: Booking, hours: int, now: datetime, message) -> None:
-    if now > booking.starts_at - timedelta(hours=hours):
+def cancel_until(booking: Booking) -> datetime:
+    """Until when the customer may cancel (the service's policy)."""
+    return booking.starts_at - timedelta(hours=booking.service.cancel_cutoff_hours)
+
+
+def change_until(booking: Booking) -> datetime:
+    """Until when the customer may move the booking."""
+    return booking.starts_at - timedelta(hours=booking.service.reschedule_cutoff_hours)
+
+
+def _before_cutoff(until: datetime, now: datetime, message) -> None:
+    if now > until:
         raise TooLate.field("starts_at", message)
 
 
@@ -368,7 +378,7 @@ def cancel(booking: Booking, *, actor: Actor, by_customer: bool, reason: str | N
     now = now or utcnow()
     booking = lock(booking)
     if by_customer and booking.state == S.CONFIRMED:
-        _before_cutoff(booking, booking.service.cancel_cutoff_hours, now, _l(
+        _before_cutoff(cancel_until(booking), now, _l(
             "Free cancellation ended %(hours)d hours before the appointment: please call "
             "the store.", hours=booking.service.cancel_cutoff_hours))
     booking.cancel_reason = (reason or "").strip()[:200] or None
@@ -387,7 +397,7 @@ def reschedule(booking: Booking, start: datetime, *, actor: Actor, by_customer: 
     booking = lock(booking)
     next_state(BOOKING_TRANSITIONS, BookingState(booking.state), E.RESCHEDULE)
     if by_customer:
-        _before_cutoff(booking, booking.service.reschedule_cutoff_hours, now, _l(
+        _before_cutoff(change_until(booking), now, _l(
             "Changes ended %(hours)d hours before the appointment: please call the store.",
             hours=booking.service.reschedule_cutoff_hours))
     offered_at(booking.service, booking.store)
@@ -444,6 +454,21 @@ def no_show(booking: Booking, *, actor: Actor, now: datetime | None = None) -> B
         raise ValidationError.field("event", _l(
             "A no-show can be marked once the appointment has started."))
     return _apply(booking, E.NO_SHOW, actor=actor, now=now)
+
+
+def staff_event(booking: Booking, event: str, *, actor: Actor,
+                reason: str | None = None) -> Booking:
+    """What a member did from the calendar or the API, by event name (a move, which needs a
+    new time, is ``reschedule``)."""
+    if event == E.CHECK_IN:
+        return check_in(booking, actor=actor)
+    if event == E.COMPLETE:
+        return complete(booking, actor=actor)
+    if event == E.NO_SHOW:
+        return no_show(booking, actor=actor)
+    if event == E.CANCEL:
+        return cancel(booking, actor=actor, by_customer=False, reason=reason)
+    raise ValidationError.field("event", _l("Choose check_in, complete, no_show or cancel."))
 
 
 def get_booking(merchant_id: int, booking_id) -> Booking:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from marketplace.errors import ValidationError
 from marketplace.plugins.manager import current_platform
+from marketplace.web.shop import store_time
 
 from .states import BookingState
 
@@ -31,15 +31,6 @@ def enabled_for(merchant) -> bool:
 
 def zone(store) -> ZoneInfo:
     return ZoneInfo(store.timezone)
-
-
-def booking_time(store, moment: datetime | None, pattern: str = "short") -> str:
-    """A UTC instant in the store's own time zone, in the reader's language.
-
-    ``rebase=False``: flask-babel would otherwise move it into the platform's default zone."""
-    if moment is None:
-        return ""
-    return format_datetime(moment.astimezone(zone(store)), pattern, rebase=False)
 
 
 def local_input(store, moment: datetime | None) -> str:
@@ -90,7 +81,7 @@ def parse_instant(value, field: str = "start") -> datetime:
 def template_globals() -> dict:
     """Helpers every template may call, storefront macros included (they are imported
     without context, so these are environment globals)."""
-    return {"booking_time": booking_time,
+    return {"booking_time": store_time,
             "booking_state_label": lambda state: STATE_LABELS.get(state, state),
             "booking_kind_label": lambda kind: KIND_LABELS.get(kind, kind),
             "booking_local_input": local_input}

@@ -19,7 +19,6 @@ from marketplace.catalog.states import ListingStatus
 from marketplace.database import MAX_ID, get_scoped, scoped, utcnow
 from marketplace.errors import NotFound, ValidationError
 from marketplace.extensions import db
-from marketplace.plugins.manager import current_platform
 from marketplace.redemption import human
 from marketplace.redemption import services as redemption
 from marketplace.redemption.states import CodeState
@@ -28,17 +27,14 @@ from marketplace.stores.models import Store
 from . import availability as engine
 from .booking import CODE_KIND, setup_resources
 from .models import Block, Booking, Resource, ServiceSetup
+from .pages import enabled_for
+from .setup import setup_of
 
-NAME = "booking_appointments"
 CUSTOMER_LIST_LIMIT = 100
+takes_bookings = enabled_for  # the merchant enabled the plugin (and the platform runs it)
 
 
 # --- whether the merchant takes bookings ------------------------------------------------------
-
-def takes_bookings(merchant) -> bool:
-    """The merchant enabled the plugin (and the platform runs it)."""
-    return NAME in current_platform().active_plugin_names(merchant)
-
 
 def require_bookings(merchant) -> None:
     """A merchant without the plugin has no booking API: 404, as if it did not exist."""
@@ -56,8 +52,7 @@ def services(merchant_id: int) -> sa.Select:
 
 def service_of(listing: Listing) -> ServiceSetup:
     """How ``listing`` is booked, or ``NotFound`` if it was never set up."""
-    setup = db.session.scalars(scoped(ServiceSetup, listing.merchant_id).where(
-        ServiceSetup.listing_id == listing.id)).first()
+    setup = setup_of(listing)
     if setup is None:
         raise NotFound("service")
     return setup
@@ -106,18 +101,14 @@ def accessible_booking(membership, booking_id) -> Booking:
     return booking
 
 
-def local_today(store: Store, now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(ZoneInfo(store.timezone)).date()
-
-
-def calendar(store: Store, day: date, *, resource: Resource | None = None,
+def calendar(store: Store, day: date, *, days: int = 1, resource: Resource | None = None,
              state: str | None = None) -> list[Booking]:
-    """The bookings that start on the store-local ``day``, in time order; only those of
-    ``resource`` (a staff member, room or table) if given, only those in ``state`` if
-    given."""
+    """The bookings that start on the store-local ``day`` (and the ``days`` - 1 after it), in
+    time order; only those of ``resource`` (a staff member, room or table) if given, only
+    those in ``state`` if given."""
     tz = ZoneInfo(store.timezone)
     first = datetime.combine(day, datetime.min.time(), tzinfo=tz)
-    last = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    last = datetime.combine(day + timedelta(days=days), datetime.min.time(), tzinfo=tz)
     stmt = (scoped(Booking, store.merchant_id)
             .where(Booking.store_id == store.id, Booking.starts_at >= first,
                    Booking.starts_at < last)
@@ -142,8 +133,7 @@ def public_service(listing_id: int) -> ServiceSetup:
     if listing is None or listing.status != ListingStatus.PUBLISHED \
             or not listing.merchant.is_public or not takes_bookings(listing.merchant):
         raise NotFound("service")
-    setup = db.session.scalars(sa.select(ServiceSetup).where(
-        ServiceSetup.listing_id == listing.id)).first()
+    setup = setup_of(listing)
     if setup is None or not setup.is_active:
         raise NotFound("service")
     return setup
@@ -181,12 +171,14 @@ def customer_bookings(customer, *, limit: int = CUSTOMER_LIST_LIMIT) -> list[Boo
     return [b for b in found if takes_bookings(b.store.merchant)]
 
 
-def customer_booking(customer, reference: str) -> Booking:
-    """The customer's booking by reference; anyone else's is ``NotFound``."""
+def customer_booking(customer, reference: str, *, while_running: bool = True) -> Booking:
+    """The customer's booking by reference; anyone else's is ``NotFound``. ``while_running``:
+    only while the merchant runs the plugin (the API); the pages keep showing a customer
+    what they booked after the merchant switched it off."""
     booking = db.session.scalars(sa.select(Booking).where(
-        Booking.reference == (reference or "").strip().upper(),
+        Booking.reference == (reference or "").strip().upper()[:16],
         Booking.customer_id == customer.id)).first()
-    if booking is None or not takes_bookings(booking.store.merchant):
+    if booking is None or (while_running and not takes_bookings(booking.store.merchant)):
         raise NotFound("booking")
     return booking
 

@@ -60,14 +60,19 @@ def _stores(merchant_id: int, ids, field: str) -> list[Store]:
     return list({store.id: store for store in stores}.values())
 
 
+def setup_of(listing: Listing) -> ServiceSetup | None:
+    """How ``listing`` is booked, if it was ever set up."""
+    return db.session.scalars(scoped(ServiceSetup, listing.merchant_id).where(
+        ServiceSetup.listing_id == listing.id)).first()
+
+
 def configure_service(listing: Listing, data: dict) -> ServiceSetup:
     """Create or change how ``listing`` (a service) is booked. ``data`` may hold any of the
     ``SERVICE_NUMBERS``, ``needs_staff``, ``needs_resource``, ``is_active`` and
     ``store_ids``; what is missing keeps its value (or its default, for a new setup)."""
     if listing.kind != ListingKind.SERVICE or not listing.duration_minutes:
         raise ValidationError.field("listing", _l("Only a service with a duration is booked."))
-    setup = db.session.scalars(sa.select(ServiceSetup).where(
-        ServiceSetup.listing_id == listing.id)).first()
+    setup = setup_of(listing)
     if setup is None:
         setup = ServiceSetup(merchant_id=listing.merchant_id, listing_id=listing.id)
         db.session.add(setup)

@@ -4,17 +4,16 @@ orders and access to the booking's store."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
-import sqlalchemy as sa
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from marketplace.database import scoped, utcnow
 from marketplace.errors import MarketplaceError
 from marketplace.extensions import db
+from marketplace.fulfilment.slots import local_today
 from marketplace.merchants.roles import Permission
 from marketplace.orders.audit import Actor
 from marketplace.outbox.services import notify
@@ -23,10 +22,12 @@ from marketplace.stores.services import accessible_stores
 from marketplace.validation import valid_int
 from marketplace.web.dashboard import requires
 from marketplace.web.forms import safe_next
+from marketplace.web.shop import store_time
 
 from . import booking as bookings
-from .models import Booking, Resource, ServiceSetup
-from .pages import booking_time, local_input, parse_day, parse_local, zone
+from . import queries
+from .models import Booking, Resource
+from .pages import local_input, parse_day, parse_local, zone
 from .states import BOOKING_TRANSITIONS, STAFF_EVENTS, BookingEvent, BookingState
 from .views_dashboard import dashboard, member_store, no_stores, store_resource
 
@@ -51,24 +52,10 @@ def calendar_index():
     return redirect(url_for(".calendar", store_id=stores[0].id))
 
 
-def _today(store) -> date:
-    return utcnow().astimezone(zone(store)).date()
-
-
 def _bookings(store, first: date, days: int, staff: Resource | None) -> list[Booking]:
-    tz = zone(store)
-    start = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(first + timedelta(days=days), time(0), tzinfo=tz).astimezone(UTC)
-    query = (scoped(Booking, g.merchant.id)
-             .where(Booking.store_id == store.id, Booking.starts_at >= start,
-                    Booking.starts_at < end, Booking.state != BookingState.EXPIRED)
-             .options(selectinload(Booking.customer), selectinload(Booking.staff),
-                      selectinload(Booking.resource),
-                      selectinload(Booking.service).selectinload(ServiceSetup.listing))
-             .order_by(Booking.starts_at, Booking.id))
-    if staff is not None:
-        query = query.where(sa.or_(Booking.staff_id == staff.id, Booking.resource_id == staff.id))
-    return list(db.session.scalars(query))
+    """The days' bookings, less the holds that lapsed (they never took place)."""
+    return [b for b in queries.calendar(store, first, days=days, resource=staff)
+            if b.state != BookingState.EXPIRED]
 
 
 def _day_columns(resources: list[Resource], found: list[Booking], staff: Resource | None):
@@ -100,7 +87,7 @@ def _staff_for(found: list[Booking], store) -> dict[int, list[Resource]]:
 def calendar_page(store, day: date | None = None, view: str = "day",
                   staff: Resource | None = None, *, message=None, failed: int | None = None,
                   failed_action: str | None = None, status: int = 200):
-    today = _today(store)
+    today = local_today(store, utcnow())
     day = day or today
     view = view if view in VIEWS else "day"
     first = day - timedelta(days=day.weekday()) if view == "week" else day
@@ -142,15 +129,8 @@ def calendar(store_id: int):
 
 
 def _act(found: Booking, action: str, actor: Actor) -> None:
-    if action == "check_in":
-        bookings.check_in(found, actor=actor)
-    elif action == "complete":
-        bookings.complete(found, actor=actor)
-    elif action == "no_show":
-        bookings.no_show(found, actor=actor)
-    elif action == "cancel":
-        bookings.cancel(found, actor=actor, by_customer=False,
-                        reason=request.form.get("reason"))
+    if action != "move":
+        bookings.staff_event(found, action, actor=actor, reason=request.form.get("reason"))
     else:
         start = parse_local(found.store, request.form.get("starts_at"), "starts_at")
         staff_id = request.form.get("staff_id") or None
@@ -174,7 +154,7 @@ def booking_action(booking_id: int, action: str):
                              store_resource(store, request.form.get("staff_filter")),
                              message=exc.message, failed=found.id, failed_action=action,
                              status=exc.status)
-    when = booking_time(store, found.starts_at, "EEE d MMM HH:mm")
+    when = store_time(store, found.starts_at, "EEE d MMM HH:mm")
     db.session.commit()
     notify()
     flash(str(DONE[action]) % {"customer": customer, "time": when}, "success")

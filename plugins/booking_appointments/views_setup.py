@@ -40,11 +40,6 @@ def _setups() -> dict[int, ServiceSetup]:
     return {s.listing_id: s for s in db.session.scalars(scoped(ServiceSetup, g.merchant.id))}
 
 
-def _setup_of(listing: Listing) -> ServiceSetup | None:
-    return db.session.scalars(scoped(ServiceSetup, g.merchant.id).where(
-        ServiceSetup.listing_id == listing.id)).first()
-
-
 @dashboard.get("/services")
 @requires(MANAGE)
 def services():
@@ -88,7 +83,7 @@ def _typed_service(found: ServiceSetup | None) -> dict:
 @dashboard.route("/services/<int:listing_id>", methods=["GET", "POST"])
 def service(listing_id: int):
     listing = _service_listing(listing_id)
-    found = _setup_of(listing)
+    found = setup.setup_of(listing)
     values, errors, message, status = _service_values(found), {}, None, 200
     if request.method == "POST":
         typed = _typed_service(found)  # another merchant's store: 404, as in the URL

@@ -29,10 +29,13 @@ from marketplace.redemption import human
 from marketplace.redemption import services as redemption
 from marketplace.theming import render_storefront
 from marketplace.validation import valid_int
+from marketplace.web.shop import store_time
 
 from . import booking as bookings
+from . import queries as booking_queries
 from .models import Booking, ServiceSetup
-from .pages import booking_time, enabled_for, parse_day, parse_instant, parse_local_parts, zone
+from .pages import enabled_for, parse_day, parse_instant, parse_local_parts, zone
+from .setup import setup_of
 from .states import BookingState
 
 S = BookingState
@@ -59,9 +62,8 @@ def bookable(listing) -> ServiceSetup | None:
     """The listing's booking setup if it can be booked now at one store at least."""
     if listing is None or listing.kind != ListingKind.SERVICE or not listing.duration_minutes:
         return None
-    setup = db.session.scalars(sa.select(ServiceSetup).where(
-        ServiceSetup.listing_id == listing.id, ServiceSetup.is_active)).first()
-    if setup is None or not any(s.is_active for s in setup.stores):
+    setup = setup_of(listing)
+    if setup is None or not setup.is_active or not any(s.is_active for s in setup.stores):
         return None
     return setup
 
@@ -77,12 +79,7 @@ def book_link(merchant, listing) -> Markup | None:
 
 
 def _customer_booking(reference: str) -> Booking:
-    found = db.session.scalars(sa.select(Booking).where(
-        Booking.reference == (reference or "").strip().upper()[:16],
-        Booking.customer_id == current_user.id)).first()
-    if found is None:
-        raise NotFound("booking")
-    return found
+    return booking_queries.customer_booking(current_user, reference, while_running=False)
 
 
 def _int_arg(value, field: str, default=None):
@@ -206,9 +203,8 @@ def _booking_page(found: Booking, *, message=None, errors=None, failed=None, sta
         human_code=human.display(redemption.human_code(ticket)) if ticket else None,
         minutes_left=left, slots=slots, day=day, message=message, errors=errors or {},
         failed=failed,
-        cancel_until=found.starts_at - timedelta(hours=found.service.cancel_cutoff_hours),
-        change_until=found.starts_at - timedelta(
-            hours=found.service.reschedule_cutoff_hours)), status
+        cancel_until=bookings.cancel_until(found),
+        change_until=bookings.change_until(found)), status
 
 
 @shop.get("/bookings/<reference>")
@@ -271,7 +267,7 @@ def reschedule(reference: str):
                             by_customer=True)
     except MarketplaceError as exc:
         return _after_change(reference, exc, "reschedule")
-    when = booking_time(found.store, found.starts_at, "EEEE d MMMM, HH:mm")
+    when = store_time(found.store, found.starts_at, "EEEE d MMMM, HH:mm")
     db.session.commit()
     notify()
     flash(_("Your booking is moved to %(time)s.", time=when), "success")

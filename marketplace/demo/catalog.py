@@ -324,11 +324,18 @@ SPA = [  # (title, minutes, price, tags)
 ]
 
 
+# Services paid partly ahead: the booking plugin's demo (plugins/booking_appointments/demo.py)
+# asks this deposit when the package is booked, so its text must not say "pay at the spa".
+SPA_PAID_AHEAD = {"Gói thư giãn cặp đôi 120 phút":
+                  "đặt cọc 300.000₫ trước, phần còn lại thanh toán tại spa"}
+
+
 def spa(key: str, category: str) -> list[dict]:
     listings = [
         _service(key, n, title, minutes, price,
                  f"{title} tại Lụa Spa, {minutes} phút với kỹ thuật viên có chứng chỉ. "
-                 "Đặt lịch online, thanh toán tại spa; đến sớm 10 phút để thay đồ.",
+                 f"Đặt lịch online, {SPA_PAID_AHEAD.get(title, 'thanh toán tại spa')}; "
+                 "đến sớm 10 phút để thay đồ.",
                  tags, category)
         for n, (title, minutes, price, tags) in enumerate(SPA, start=1)]
     n = len(SPA)

@@ -1,7 +1,8 @@
 """Put the demo marketplace in the database through the services, so it obeys every rule.
 
 Idempotent: every person, merchant, store, listing (slug and SKUs), membership and stock row
-is looked up before it is created, and whatever exists is left exactly as it is. Stock is
+is looked up before it is created, and whatever exists is left exactly as it is. Plugins then
+add their own demo rows (``marketplace_demo_data``), under the same rule. Stock is
 deterministic (a random generator seeded by SKU and store), never time-dependent.
 The caller commits (the ``marketplace demo-data`` command does).
 """
@@ -12,6 +13,7 @@ import random
 from collections import Counter
 from datetime import timedelta
 from itertools import chain, zip_longest
+from types import MappingProxyType
 
 import sqlalchemy as sa
 from flask import current_app
@@ -28,6 +30,7 @@ from ..inventory.models import StockLevel
 from ..merchants import services as merchant_services
 from ..merchants.models import Merchant
 from ..plugins import services as plugin_services
+from ..plugins.manager import current_platform
 from ..settlement import payout_accounts
 from ..stores import services as store_services
 from ..stores.models import OpeningInterval, Store
@@ -291,6 +294,12 @@ def load_demo_data() -> DemoSummary:
         merchant, owner, stores = by_slug[staff.shop_slug]
         loader.staff(staff, merchant, owner, stores)
     loader.campaign(*by_slug[CAMPAIGN_SHOP])
+    db.session.flush()
+    # Plugins add their own rows last (the spa's bookable services are the booking plugin's):
+    # the core never imports a plugin, built-in or not. Read-only, so no plugin changes
+    # what the next one is handed.
+    current_platform().add_demo_data(MappingProxyType(
+        {slug: merchant for slug, (merchant, _owner, _stores) in by_slug.items()}))
     db.session.flush()
     emails = [a.email for a in loader.accounts]
     return DemoSummary(created=dict(loader.created),

@@ -50,6 +50,18 @@ class WrongPickupCode(ValidationError):
     code = "wrong_pickup_code"
 
 
+class BookedAppointment(ValidationError):
+    """The order pays for an appointment: it moves with its booking, not by hand."""
+
+    code = "order_of_booking"
+
+
+def _not_an_appointment(order: Order) -> None:
+    if order.fulfilment == Fulfilment.APPOINTMENT:
+        raise BookedAppointment(_l("This order pays for an appointment: change the booking "
+                                   "instead."))
+
+
 def lock(order: Order) -> Order:
     """The order row, locked until commit (SQLite: the transaction's write lock)."""
     return db.session.scalars(_locking(order.id)).one()
@@ -111,22 +123,34 @@ def release_holds(order: Order, *, actor: Actor) -> None:
 # Why money paid ahead goes back, when nobody wrote a reason (the refund's note).
 UNFULFILLED_REASONS = {E.CANCEL: _l("Cancelled"), E.NO_SHOW: _l("Not collected"),
                        E.EXPIRE: _l("Expired")}
+# Payments of which the merchant may keep a part when an order ends unfulfilled.
+KEEPABLE = frozenset({PaymentState.AUTHORIZED, PaymentState.CAPTURED})
 
 
-def _end_unfulfilled(order: Order, event: OrderEvent, *, actor: Actor, now: datetime,
-                     note: str | None = None) -> Order:
-    """Cancel, expire or no-show: release stock and the slot, stop the payment."""
+def end_unfulfilled(order: Order, event: OrderEvent, *, actor: Actor, now: datetime,
+                    note: str | None = None, keep: int = 0) -> Order:
+    """Cancel, expire or no-show: release stock and the slot, stop the payment. ``keep``: what
+    the merchant keeps of the money paid ahead (an appointment's deposit); the rest goes
+    back."""
     transition(order, event, actor=actor, note=note, now=now)
     release_holds(order, actor=actor)
     redemption.revoke(codes.KIND, order.id, reason=str(event), now=now)
     vouchers.give_back(order, actor=actor, now=now)  # nothing was bought with them
-    if order.slot_start is not None and order.slot_start > now:
+    if order.fulfilment == Fulfilment.PICKUP and order.slot_start is not None \
+            and order.slot_start > now:
         slots.release(order.store_id, order.slot_start)
+    if keep:
+        order.settled_total = keep
+    reason = note or str(UNFULFILLED_REASONS.get(event, event))
     for payment in order.payments:
-        payments.stop(payment, actor=actor, note=note)
+        kept = min(keep, payment.amount) if payment.state in KEEPABLE else 0
+        keep -= kept
+        if kept and payment.state == PaymentState.AUTHORIZED:
+            payments.settle_online(payment, kept, actor=actor)  # take only what is kept
+        else:
+            payments.stop(payment, actor=actor, note=note)
         # Paid ahead (a transfer) and never handed over: the money goes back.
-        payments.refund_rest(payment, 0, actor=actor,
-                             reason=note or str(UNFULFILLED_REASONS.get(event, event)))
+        payments.refund_rest(payment, kept, actor=actor, reason=reason)
     return order
 
 
@@ -197,12 +221,13 @@ def cancel_by_customer(order: Order, customer, *, reason: str | None = None,
     order = lock(order)
     if order.customer_id != customer.id:
         raise PermissionDenied()
+    _not_an_appointment(order)
     if OrderState(order.state) not in CUSTOMER_CANCELLABLE:
         raise ValidationError(_l("The store has already set this order aside: please contact "
                                  "the store to cancel it."))
     reason = optional_text(reason, "reason", max_length=500)
     order.cancel_reason = reason
-    return _end_unfulfilled(order, E.CANCEL, actor=Actor.customer(customer),
+    return end_unfulfilled(order, E.CANCEL, actor=Actor.customer(customer),
                             now=now or utcnow(), note=reason)
 
 
@@ -212,7 +237,7 @@ def cancel_by_store(order: Order, *, actor: Actor, reason, now: datetime | None 
     if not reason:
         raise ValidationError.field("reason", _l("Tell the customer why the order is cancelled."))
     order.cancel_reason = reason
-    return _end_unfulfilled(order, E.CANCEL, actor=actor, now=now or utcnow(), note=reason)
+    return end_unfulfilled(order, E.CANCEL, actor=actor, now=now or utcnow(), note=reason)
 
 
 def prepare(order: Order, *, actor: Actor) -> Order:
@@ -301,13 +326,14 @@ def decline(order: Order, *, actor: Actor, now: datetime | None = None) -> Order
     order = lock(order)
     if order.fulfilment != Fulfilment.RESERVE:
         raise ValidationError(_l("Only a reservation to try can end without a purchase."))
-    return _end_unfulfilled(order, E.DECLINE, actor=actor, now=now or utcnow())
+    return end_unfulfilled(order, E.DECLINE, actor=actor, now=now or utcnow())
 
 
 def staff_event(order: Order, event: str, *, actor: Actor, code: str | None = None,
                 quantities: dict | None = None, payment_taken: bool = False,
                 reason: str | None = None) -> Order:
     """What a member at the counter asked for, by event name (the dashboard and the API)."""
+    _not_an_appointment(order)
     if event == E.PREPARE:
         return prepare(order, actor=actor)
     if event == E.MARK_READY:
@@ -325,6 +351,8 @@ def staff_event(order: Order, event: str, *, actor: Actor, code: str | None = No
 
 def staff_events(order: Order) -> list[str]:
     """The events staff may fire now (the table's, less what the fulfilment rules out)."""
+    if order.fulfilment == Fulfilment.APPOINTMENT:
+        return []  # its booking moves it
     allowed = [str(e) for e in events_from(ORDER_TRANSITIONS, OrderState(order.state))
                if e not in SYSTEM_EVENTS]
     if order.fulfilment != Fulfilment.RESERVE and E.DECLINE in allowed:
@@ -357,10 +385,13 @@ def _settle_amount(order: Order, taken: dict[int, int]) -> int:
 # --- the clock (the job in ``marketplace.jobs.order_clock`` commits per order) ---------------
 
 def due_for_expiry(now: datetime, *, limit: int) -> list[int]:
-    """Open orders whose hold has lapsed, oldest deadline first."""
+    """Open orders whose hold has lapsed, oldest deadline first. A paid appointment is not
+    one: its booking ends it (checked in, cancelled, a no-show)."""
     return list(db.session.scalars(
         sa.select(Order.id).where(Order.state.in_([str(s) for s in OPEN_STATES]),
-                                  Order.expires_at <= now)
+                                  Order.expires_at <= now,
+                                  sa.or_(Order.fulfilment != Fulfilment.APPOINTMENT,
+                                         Order.state == S.PENDING_PAYMENT))
         .order_by(Order.expires_at).limit(limit)))
 
 
@@ -372,7 +403,7 @@ def expire(order_id: int, *, now: datetime) -> str | None:
     if order.expires_at > now or OrderState(order.state) not in OPEN_STATES:
         return None
     event = E.EXPIRE if order.state == S.PENDING_PAYMENT else E.NO_SHOW
-    _end_unfulfilled(order, event, actor=SYSTEM, now=now)
+    end_unfulfilled(order, event, actor=SYSTEM, now=now)
     return "expired" if event == E.EXPIRE else "no_show"
 
 
@@ -381,6 +412,7 @@ def due_for_reminder(now: datetime, *, within: timedelta, limit: int) -> list[in
     return list(db.session.scalars(
         sa.select(Order.id).where(
             Order.state.in_([str(s) for s in QUEUE_STATES]), Order.reminded_at.is_(None),
+            Order.fulfilment != Fulfilment.APPOINTMENT,  # its booking sends the reminders
             Order.expires_at > now, Order.expires_at <= now + within)
         .limit(limit)))
 

@@ -17,7 +17,7 @@ from ..notifications import channels
 from ..notifications.mail import queue_mail
 from ..urls import public_url
 from . import codes
-from .states import OrderState
+from .states import Fulfilment, OrderState
 
 S = OrderState
 
@@ -68,6 +68,8 @@ def _subject(subject, order, locale: str) -> str:
 
 
 def state_changed(order, new_state) -> None:
+    if order.fulfilment == Fulfilment.APPOINTMENT and new_state != S.PENDING_PAYMENT:
+        return  # the booking tells the customer (with its calendar file), once
     subject = SUBJECTS.get(OrderState(new_state))
     if subject is not None:
         _send(order, str(new_state), subject)

@@ -10,7 +10,7 @@ from ..errors import NotFound
 from ..extensions import db
 from .codes import NUMBER_LENGTH, NUMBER_PREFIX, normalise
 from .models import AuditEntry, Checkout, Order
-from .states import QUEUE_STATES, OrderState
+from .states import QUEUE_STATES, Fulfilment, OrderState
 
 _LOADED = (selectinload(Order.lines), selectinload(Order.payments),
            selectinload(Order.adjustments))
@@ -64,10 +64,14 @@ def find_by_number(merchant_id: int, number: str, store_ids: set[int] | None = N
 
 
 def queue(store, *, states=QUEUE_STATES) -> list[Order]:
-    """What a store has to act on, soonest pickup first (reservations by their expiry)."""
+    """What a store has to act on, soonest pickup first (reservations by their expiry).
+    An appointment paid ahead is here only while a transfer for it waits for staff to see
+    the money; once paid it is on the booking calendar."""
     return list(db.session.scalars(
         scoped(Order, store.merchant_id)
-        .where(Order.store_id == store.id, Order.state.in_([str(s) for s in states]))
+        .where(Order.store_id == store.id, Order.state.in_([str(s) for s in states]),
+               sa.or_(Order.fulfilment != Fulfilment.APPOINTMENT,
+                      Order.state == OrderState.PENDING_PAYMENT))
         .options(*_LOADED, selectinload(Order.customer))
         .order_by(sa.func.coalesce(Order.slot_start, Order.expires_at), Order.id)))
 
@@ -89,6 +93,7 @@ def timeline(order: Order) -> list[AuditEntry]:
 def counts_by_state(store) -> dict[OrderState, int]:
     rows = db.session.execute(
         sa.select(Order.state, sa.func.count()).where(
-            Order.merchant_id == store.merchant_id, Order.store_id == store.id)
+            Order.merchant_id == store.merchant_id, Order.store_id == store.id,
+            Order.fulfilment != Fulfilment.APPOINTMENT)
         .group_by(Order.state))
     return {OrderState(state): n for state, n in rows}

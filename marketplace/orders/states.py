@@ -1,10 +1,12 @@
 """Order states as a transition table (see ``marketplace.states``).
 
-One table serves both ways to finish offline. A pickup goes confirmed → preparing → ready →
+One table serves every way to finish offline. A pickup goes confirmed → preparing → ready →
 collected; a reservation to try goes the same way but ends ``collected`` when the customer
-buys something and ``declined`` when they buy nothing. The services decide who may fire an
-event (a customer may cancel only before the order is ready) and which events fit a
-fulfilment (``decline`` is for reservations).
+buys something and ``declined`` when they buy nothing. An appointment paid ahead is
+confirmed once paid and ends ``collected`` by ``serve`` when the visit took place. The
+services decide who may fire an event (a customer may cancel only before the order is ready)
+and which events fit a fulfilment (``decline`` is for reservations, ``serve`` for
+appointments).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from enum import StrEnum
 class Fulfilment(StrEnum):
     PICKUP = "pickup"      # click-and-collect in a booked slot
     RESERVE = "reserve"    # hold at a store, try, pay only for what is bought
+    # A booked time paid ahead (a deposit or in full) through a booking plugin: the order
+    # holds the money; the booking, not the pickup queue, decides how it ends.
+    APPOINTMENT = "appointment"
 
 
 class OrderState(StrEnum):
@@ -38,6 +43,7 @@ class OrderEvent(StrEnum):
     CANCEL = "cancel"
     EXPIRE = "expire"
     NO_SHOW = "no_show"
+    SERVE = "serve"  # an appointment paid ahead took place (or earned what it keeps)
 
 
 S, E = OrderState, OrderEvent
@@ -50,6 +56,7 @@ ORDER_TRANSITIONS: dict[tuple[OrderState, OrderEvent], OrderState] = {
     (S.CONFIRMED, E.MARK_READY): S.READY,
     (S.CONFIRMED, E.CANCEL): S.CANCELLED,
     (S.CONFIRMED, E.NO_SHOW): S.NO_SHOW,
+    (S.CONFIRMED, E.SERVE): S.COLLECTED,
     (S.PREPARING, E.MARK_READY): S.READY,
     (S.PREPARING, E.CANCEL): S.CANCELLED,
     (S.PREPARING, E.NO_SHOW): S.NO_SHOW,
@@ -67,4 +74,4 @@ FINAL_STATES = frozenset(OrderState) - OPEN_STATES
 # A customer may change their mind until the store has set the order aside.
 CUSTOMER_CANCELLABLE = frozenset({S.PENDING_PAYMENT, S.CONFIRMED, S.PREPARING})
 # Events only the system fires (the expiry job, a payment confirmation).
-SYSTEM_EVENTS = frozenset({E.PAY, E.EXPIRE, E.NO_SHOW})
+SYSTEM_EVENTS = frozenset({E.PAY, E.EXPIRE, E.NO_SHOW, E.SERVE})

@@ -17,6 +17,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 from .metadata import Category, Level, PluginInfo  # noqa: E402
 from .providers import (  # noqa: E402
+    BusyTime,
     Carrier,
     CodeFormat,
     CodeKind,
@@ -24,11 +25,14 @@ from .providers import (  # noqa: E402
     PaymentProvider,
     PayoutMethod,
     ProviderRegistry,
+    SlotQuery,
     SlotSource,
+    TakenSlot,
 )
 from .settings import Setting, SettingType  # noqa: E402
 
 __all__ = [
+    "BusyTime",
     "Carrier",
     "Category",
     "CodeFormat",
@@ -41,7 +45,9 @@ __all__ = [
     "ProviderRegistry",
     "Setting",
     "SettingType",
+    "SlotQuery",
     "SlotSource",
+    "TakenSlot",
     "hookimpl",
     "hookspec",
 ]

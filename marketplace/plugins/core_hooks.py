@@ -18,6 +18,9 @@ def marketplace_prepare_jinja_env(env) -> None:
 
     # Every environment (the app's and each theme's) can place plugin slots.
     env.globals["slot"] = slot
+    # A plugin with pages of the customer's own (their bookings …) adds an
+    # ``(endpoint, label)`` here; the header links to each for a logged-in customer.
+    env.globals.setdefault("account_links", [])
 
 
 @hookimpl

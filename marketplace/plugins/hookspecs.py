@@ -1,7 +1,7 @@
 """The hooks of the marketplace: the public contract between the core and its plugins.
 
 Every hook is called with keyword arguments; an implementation may accept fewer of them
-(pluggy passes only the ones it names). Three kinds:
+(pluggy passes only the ones it names). Three kinds, and the demo's own hook:
 
 * **Start-up hooks** run once per app while ``create_app`` builds it, for every installed
   plugin: they hand providers, blueprints, commands, migrations and template helpers to the
@@ -10,6 +10,8 @@ Every hook is called with keyword arguments; an implementation may accept fewer 
   plugins the platform installed), through ``platform.hooks_for(merchant)``.
 * **Events after commit** are merchant-scoped too, but delivered through the outbox after the
   transaction that caused them committed; a plugin that raises is logged and isolated.
+* **The demo hook** (``marketplace_demo_data``) runs on every loaded plugin when a developer
+  loads the demo marketplace, so a plugin adds demo rows without the core importing it.
 
 ``docs/plugins.md`` carries a reference entry for every hook here (a test keeps them equal).
 """
@@ -241,6 +243,30 @@ def marketplace_prepare_jinja_env(env: jinja2.Environment) -> None:
             env.filters["km"] = lambda metres: f"{metres / 1000:.1f} km"
     """
 
+
+
+# -- platform level: the demo marketplace ------------------------------------------------------
+
+@hookspec
+def marketplace_demo_data(shops: Mapping[str, Merchant]) -> None:
+    """Add this plugin's demo rows for the demo marketplace's shops (by slug).
+
+    Called by ``marketplace demo-data`` (and so ``make run``) after the core's demo shops,
+    stores, listings and staff exist, inside the same transaction, on every loaded plugin.
+    ``shops`` maps each demo shop's slug (``lua-spa``, ``suong-som`` …) to its ``Merchant``;
+    a shop may be missing, so look it up with ``shops.get``. Must be idempotent like the
+    core's loader: look rows up before creating them and leave existing ones alone (a second
+    run creates nothing); flush through your services, do not commit. Returns nothing; an
+    exception aborts the demo load (it is a developer's command).
+
+    Example::
+
+        @hookimpl
+        def marketplace_demo_data(shops):
+            merchant = shops.get("suong-som")
+            if merchant is not None and gift_wrap.rule_of(merchant) is None:
+                gift_wrap.create_rule(merchant, price=20000)
+    """
 
 # -- merchant-scoped: validation and pricing ---------------------------------------------------
 

@@ -13,7 +13,7 @@ import importlib
 import importlib.util
 import logging
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import entry_points
@@ -309,6 +309,12 @@ class PluginPlatform:
 
     def prepare_jinja_env(self, env) -> None:
         self.pm.hook.marketplace_prepare_jinja_env(env=env)
+
+    def add_demo_data(self, shops: Mapping[str, Any]) -> None:
+        """Let every loaded plugin add its demo rows (``marketplace_demo_data``), in the
+        demo loader's transaction. Not isolated: a developer's command should fail loudly."""
+        for _plugin_name, impl in self.each_implementation("marketplace_demo_data"):
+            _call(impl, shops=shops)
 
     def _job_register(self, plugin_name: str):
         def register(name: str, job: Callable[[datetime], int], every_minutes: int = 1) -> None:

@@ -4,8 +4,10 @@ A hook fans out to every plugin; a payment, a shipment or a slot belongs to exac
 provider, chosen by its ``identifier``. So keyed operations are methods on provider objects
 that plugins hand to the registration hooks (``marketplace_register_payment_providers`` …),
 and a registry per kind answers "which provider is ``stripe``?" and "which may this merchant
-use?". The domain records the methods receive (payments, shipments, bookings, codes) arrive
-with the issues that build those domains; until then their parameters are typed ``Any``.
+use?". The domain records the methods receive (payments, shipments, codes) arrive with the
+issues that build those domains; until then their parameters are typed ``Any``. Slot sources
+speak in plain frozen records (``SlotQuery``, ``BusyTime``, ``TakenSlot``) so an outside
+calendar needs none of a booking plugin's tables.
 """
 
 from __future__ import annotations
@@ -124,20 +126,83 @@ class Carrier(Provider):
         """Verify and apply a tracking notification from the carrier."""
 
 
+@dataclass(frozen=True)
+class SlotQuery:
+    """The time of some bookable resources (staff members, rooms, tables of a booking
+    plugin) of one merchant's store in the UTC window [``starts_at``, ``ends_at``), asked
+    while working out what ``listing`` can be booked at. ``booking_id``: a booking being
+    moved, whose own time is not busy for its move."""
+
+    merchant_id: int
+    store_id: int
+    listing_id: int
+    resource_ids: tuple[int, ...]
+    starts_at: datetime
+    ends_at: datetime
+    booking_id: int | None = None
+
+
+@dataclass(frozen=True)
+class BusyTime:
+    """A span (aware datetimes, half-open) in which one resource is not available."""
+
+    resource_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class TakenSlot:
+    """The time a booking takes from its resources, buffers included (UTC)."""
+
+    booking_id: int
+    reference: str
+    merchant_id: int
+    store_id: int
+    listing_id: int
+    resource_ids: tuple[int, ...]
+    starts_at: datetime
+    ends_at: datetime
+
+
 class SlotSource(Provider):
-    """Where bookable time comes from (pickup windows, appointments, tables)."""
+    """What is known about the time of bookable resources: a booking plugin's own bookings,
+    or a staff member's outside calendar. Availability is the intersection of every source
+    the merchant runs: a start is offered only when no source has a staff member or room it
+    needs busy over the booked time, buffers included.
+
+    Every method runs inside the request's transaction, while a customer waits: answer from
+    the database. A source that mirrors an outside service keeps a local copy synced by a
+    periodic job of its plugin (``marketplace_register_periodic_jobs``) and sends its changes
+    out after the commit (from that job), rather than calling out from here: what ``hold``
+    and ``release`` write is kept only if the booking's transaction commits."""
 
     @abstractmethod
-    def availability(self, listing: Any, store: Any, day: Any, **options: Any) -> list:
-        """Free slots of ``listing`` at ``store`` on the local ``day``."""
+    def availability(self, query: SlotQuery) -> list[BusyTime]:
+        """The spans in which each of ``query.resource_ids`` is NOT available within the
+        query's window (spans reaching past it are fine). Resources the source does not know
+        get nothing; time of the booking ``query.booking_id`` (being moved) is left out.
+        Called whenever free starts are worked out (a booking page, a hold, a move). Raise a
+        ``MarketplaceError`` to stop the booking with that message; any other exception is
+        logged with the plugin's name and the source is left out of that answer."""
 
     @abstractmethod
-    def hold(self, slot: Any, **context: Any) -> Any:
-        """Keep a slot for a few minutes while the consumer checks out."""
+    def hold(self, slot: TakenSlot) -> None:
+        """A booking takes ``slot``: called when it is held or moved, inside the booking's
+        transaction, after the booking plugin wrote its own occupancy. Write to the plugin's
+        own tables (e.g. the event its periodic job pushes to the outside calendar), or
+        raise a ``MarketplaceError`` (``Conflict``) to refuse: then that staff member and
+        room are not taken and the next free pair is tried. It runs in a savepoint, so what
+        it wrote is rolled back when it raises; any other exception is logged with the
+        plugin's name and the booking goes on."""
 
     @abstractmethod
-    def release(self, hold: Any) -> None:
-        """Give a held slot back."""
+    def release(self, slot: TakenSlot) -> None:
+        """The booking of ``slot`` gave its time back: cancelled, expired, a no-show, moved
+        to another time (``hold`` is then told of the new one), or refused by another source
+        after this one held it. Called inside that transaction, in a savepoint; it cannot
+        refuse: whatever it raises is logged with the plugin's name, rolled back, and the
+        booking goes on."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ SLOTS: dict[str, str] = {
     "listing.after_price": "listing page, below the price",
     "listing.after_details": "listing page, after the description and variants",
     "store.after_hours": "store page, after the opening hours",
+    "order.after_summary": "a customer's order page, below the shop and the time",
     "footer": "every storefront page, in the footer",
 }
 

@@ -78,7 +78,8 @@ HISTORY_LABELS = {
                 "cancelled": _l("Cancelled")},
 }
 FULFILMENT_LABELS = {Fulfilment.PICKUP: _l("Pickup in store"),
-                     Fulfilment.RESERVE: _l("Reserve and try in store")}
+                     Fulfilment.RESERVE: _l("Reserve and try in store"),
+                     Fulfilment.APPOINTMENT: _l("Appointment, paid ahead")}
 
 
 def store_time(store, moment, pattern: str = "short") -> str:
@@ -334,13 +335,14 @@ def orders():
 @login_required
 def order(number: str):
     found = queries.customer_order(current_user, number)
+    booked = found.fulfilment == Fulfilment.APPOINTMENT  # its booking shows the ticket
     return render_storefront(
-        "storefront/order.html", order=found, store=found.store,
+        "storefront/order.html", order=found, store=found.store, merchant=found.merchant,
         code=codes.display(codes.pickup_code(found)),
         pickup=redemption.current(codes.KIND, found.id), timeline=queries.timeline(found),
-        can_cancel=OrderState(found.state) in CUSTOMER_CANCELLABLE,
+        can_cancel=OrderState(found.state) in CUSTOMER_CANCELLABLE and not booked,
         show_code=OrderState(found.state) in (OrderState.CONFIRMED, OrderState.PREPARING,
-                                              OrderState.READY))
+                                              OrderState.READY) and not booked)
 
 
 @bp.get("/codes/<int:code_id>.<any(png, svg):fmt>")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
 from marketplace.plugins import PluginInfo, hookimpl
 
 from . import models  # noqa: F401  (the tables belong to the metadata from the start)
@@ -37,6 +39,13 @@ def marketplace_register_code_kinds(register):
 
 
 @hookimpl
+def marketplace_register_slot_sources(register):
+    from .sources import OwnBookings
+
+    register(OwnBookings())
+
+
+@hookimpl
 def marketplace_register_periodic_jobs(register):
     from . import clock
 
@@ -45,8 +54,26 @@ def marketplace_register_periodic_jobs(register):
 
 
 @hookimpl
+def marketplace_order_state_changed(order_id, new_state):
+    """A booking paid ahead is confirmed once its order is paid, and ends if it never is."""
+    from marketplace.database import utcnow
+
+    from . import prepay
+
+    prepay.order_changed(order_id, new_state, now=utcnow())
+
+
+@hookimpl
 def marketplace_migration_locations():
     return str(Path(__file__).parent / "migrations" / "versions")
+
+
+@hookimpl
+def marketplace_demo_data(shops):
+    """The demo spa's services become bookable (staff, rooms, hours)."""
+    from . import demo
+
+    demo.add_demo_data(shops)
 
 
 @hookimpl
@@ -64,12 +91,16 @@ def marketplace_prepare_jinja_env(env):
     from .pages import template_globals
 
     env.globals.update(template_globals())
+    env.globals.setdefault("account_links", []).append(
+        ("booking_appointments.shop.my_bookings", _l("My bookings")))
 
 
 @hookimpl
 def marketplace_storefront_slot(merchant, slot, context):
-    if slot != "listing.after_price":
-        return None
-    from .views_shop import book_link
+    from . import views_shop
 
-    return book_link(merchant, context.get("listing"))
+    if slot == "listing.after_price":
+        return views_shop.book_link(merchant, context.get("listing"))
+    if slot == "order.after_summary":
+        return views_shop.booking_link(context.get("order"))
+    return None

@@ -29,7 +29,7 @@ from marketplace.outbox.services import notify
 from marketplace.stores.services import get_accessible_store
 
 from . import booking as bookings
-from . import queries
+from . import prepay, queries
 from . import setup as setups
 from .schemas import (
     AvailabilityQuerySchema,
@@ -40,6 +40,8 @@ from .schemas import (
     BookingCancelSchema,
     BookingHoldSchema,
     BookingHoursSchema,
+    BookingPaymentSchema,
+    BookingPaySchema,
     BookingRescheduleSchema,
     BookingResourceCreateSchema,
     BookingResourceQuerySchema,
@@ -340,7 +342,10 @@ class Availability(MethodView):
         at each (no token needed)
 
         Past, too soon and too far ahead are left out; a day without any has no slots.
-        A party the service does not take is 422 `party_out_of_range`.
+        A party the service does not take is 422 `party_out_of_range`. A group service (a
+        class, a tour) offers its open sessions with places for the party left and the
+        starts where a new one could open, each with `seats_left`; its sessions come with
+        their instructor, so `staff` is 422 `staff_choice_refused`.
         """
         setup = queries.public_service(listing_id)
         with named_as(store_id="store", staff_id="staff"):
@@ -370,7 +375,9 @@ class CustomerBookings(MethodView):
 
         `hold_expires_at` says until when; confirm with `POST …/confirm`. 409 `slot_taken`
         (or `staff_busy`, `no_staff_free`, `no_resource_free`) when someone was faster; 422
-        for a start the service does not offer (`slot_off_grid`, `store_closed`, …).
+        for a start the service does not offer (`slot_off_grid`, `store_closed`, …). A group
+        service's places: 409 `session_full` (with `seats_left`) when fewer are left than the
+        party.
         """
         setup = queries.public_service(data["listing_id"])
         with named_as(party="party_size"):
@@ -412,20 +419,50 @@ class CustomerConfirm(MethodView):
         return booking
 
 
+@consumer_blp.route("/bookings/<reference>/payment")
+class CustomerPayment(MethodView):
+    @authenticated()
+    @consumer_blp.doc(security=TOKEN_SECURITY)
+    @consumer_blp.arguments(BookingPaySchema)
+    @consumer_blp.response(201, BookingPaymentSchema)
+    @consumer_blp.problems(401, 404, 422)
+    def post(self, data, reference):
+        """Pay ahead for your held booking (a deposit or the price, as the service asks)
+
+        Places the order that pays for it and keeps the time while the payment can come
+        (`ORDER_PAYMENT_MINUTES`); paid, the booking is confirmed and its ticket issued.
+        Choosing again replaces an order still waiting. A service paid at the store is 422.
+        """
+        user = consumer_user()
+        found = queries.customer_booking(user, reference)
+        order = prepay.start(bookings.lock(found), data["payment_provider"], customer=user,
+                             now=utcnow())
+        db.session.commit()
+        notify()
+        return {"order_number": order.number, "checkout_id": order.checkout_id,
+                "amount": order.total, "currency": order.currency,
+                "pay_url": prepay.pay_url(order)}
+
+
 @consumer_blp.route("/bookings/<reference>/cancel")
 class CustomerCancel(MethodView):
     @authenticated()
     @consumer_blp.doc(security=TOKEN_SECURITY)
     @consumer_blp.arguments(BookingCancelSchema)
     @consumer_blp.response(200, CustomerBookingSchema)
-    @consumer_blp.problems(401, 404, 409)
+    @consumer_blp.problems(401, 404, 409, 422)
     def post(self, data, reference):
         """Cancel your booking: a confirmed one until the service's cut-off (then 422
-        `past_cutoff`: call the store)"""
+        `past_cutoff`: call the store)
+
+        Money paid ahead goes back. After the cut-off a booking paid ahead may still be
+        cancelled with `forfeit: true`, leaving that money to the shop (without it: 422
+        `past_cutoff` on `forfeit`, saying how much).
+        """
         user = consumer_user()
         booking = bookings.cancel(queries.customer_booking(user, reference),
                                   actor=Actor.customer(user), by_customer=True,
-                                  reason=data.get("reason"))
+                                  reason=data.get("reason"), forfeit=data["forfeit"])
         db.session.commit()
         notify()
         return booking

@@ -196,12 +196,15 @@ class Resource:
 @dataclass(frozen=True, slots=True)
 class Slot:
     """A bookable start (UTC), with the staff and fitting resources free for it, in the order
-    the caller listed them (empty when the service does not need them)."""
+    the caller listed them (empty when the service does not need them). ``seats_left``: the
+    places a group session still has at this start (None for a service booked one party at
+    a time)."""
 
     start: datetime
     end: datetime
     staff_ids: tuple[Id, ...] = ()
     resource_ids: tuple[Id, ...] = ()
+    seats_left: int | None = None
 
 
 class BusyIndex:
@@ -472,6 +475,25 @@ def check(
             _l("No suitable table or room is free at this time."), start=start.isoformat()
         )
     return slot
+
+
+def check_when(
+    schedule: Schedule, rule: ServiceRule, start: datetime, *, now: datetime, party: int = 1
+) -> None:
+    """Refuse a start that exists already (a group session's) by the clock and the party
+    alone: past, too soon, beyond the horizon, a party out of range. Its hours, grid, staff
+    and room were checked when it was opened."""
+    start, now = _utc(start), _utc(now)
+    _check_when(schedule, rule, start, now)
+    _check_party(rule, (), party)
+
+
+def in_window(schedule: Schedule, rule: ServiceRule, start: datetime, *, now: datetime) -> bool:
+    """Whether ``day_slots`` may list ``start`` by the clock: not before now + lead time, not
+    after the horizon."""
+    start, now = _utc(start), _utc(now)
+    return start >= now + rule.lead and \
+        start.astimezone(schedule.tz).date() <= _last_day(schedule, rule, now)
 
 
 def assign(

@@ -1,7 +1,8 @@
 """Booking rules: what is free, holding a slot, confirming, moving, cancelling, and the visit.
 
 Availability is computed by the pure engine (``availability.py``) from the store's hours, the
-staff's hours and everyone's occupied time read here. Taking time always goes through
+staff's hours and the busy time of every slot source the merchant runs (``sources.py``: our
+occupancy, outside calendars). Taking time always goes through
 ``occupy``: it reads what overlaps (a clear error for the usual case) and inserts the rows in
 a savepoint, where PostgreSQL's exclusion constraint refuses any overlap a concurrent
 transaction slipped in (SQLite's write lock makes the read and the insert one step). So no
@@ -24,7 +25,9 @@ from marketplace.database import get_scoped, utcnow
 from marketplace.errors import MarketplaceError, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.fulfilment.options import distance_km
+from marketplace.money import format_money
 from marketplace.orders.audit import SYSTEM, Actor, record
+from marketplace.plugins import SlotQuery
 from marketplace.plugins.events import emit
 from marketplace.plugins.manager import current_platform
 from marketplace.redemption import services as redemption
@@ -33,7 +36,7 @@ from marketplace.stores.hours import Interval, Schedule
 from marketplace.stores.models import Store
 
 from . import availability as engine
-from . import notices
+from . import notices, prepay, sessions, sources
 from .models import Booking, Occupancy, Resource, ServiceSetup
 from .states import BOOKING_TRANSITIONS, BookingEvent, BookingState
 
@@ -79,22 +82,15 @@ def offered_at(setup: ServiceSetup, store: Store) -> None:
         raise ValidationError.field("store_id", _l("This service is not offered at this store."))
 
 
-def _busy(resource_ids: list[int], start: datetime, end: datetime, now: datetime, *,
-          ignore_booking: int | None = None) -> dict[int, list[tuple[datetime, datetime]]]:
-    """Occupied time per resource between ``start`` and ``end`` (lapsed holds left out)."""
-    busy: dict[int, list[tuple[datetime, datetime]]] = {i: [] for i in resource_ids}
-    if not resource_ids:
-        return busy
-    query = sa.select(Occupancy.resource_id, Occupancy.starts_at, Occupancy.ends_at).where(
-        Occupancy.resource_id.in_(resource_ids), Occupancy.starts_at < end,
-        Occupancy.ends_at > start,
-        sa.or_(Occupancy.hold_until.is_(None), Occupancy.hold_until > now))
-    if ignore_booking is not None:
-        query = query.where(sa.or_(Occupancy.booking_id.is_(None),
-                                   Occupancy.booking_id != ignore_booking))
-    for resource_id, starts_at, ends_at in db.session.execute(query):
-        busy[resource_id].append((starts_at, ends_at))
-    return busy
+def _busy(setup: ServiceSetup, store: Store, resource_ids: list[int], start: datetime,
+          end: datetime, now: datetime, *, ignore_booking: int | None = None,
+          ) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Busy time per resource between ``start`` and ``end`` by every source the merchant
+    runs: our occupancy (lapsed holds left out) and outside calendars (``sources.py``)."""
+    return sources.busy_times(setup.listing.merchant, SlotQuery(
+        merchant_id=setup.merchant_id, store_id=store.id, listing_id=setup.listing_id,
+        resource_ids=tuple(resource_ids), starts_at=start, ends_at=end,
+        booking_id=ignore_booking), now=now)
 
 
 def _booked_counts(staff_ids: list[int], start: datetime, end: datetime) -> Counter:
@@ -130,7 +126,8 @@ class Calendar:
         self.staff_rows = [r for r in serving if r.is_staff] if setup.needs_staff else []
         self.room_rows = [r for r in serving if not r.is_staff] if setup.needs_resource else []
         ids = [r.id for r in self.staff_rows + self.room_rows]
-        busy = _busy(ids, first - MARGIN, last + MARGIN, now, ignore_booking=ignore_booking)
+        busy = _busy(setup, store, ids, first - MARGIN, last + MARGIN, now,
+                     ignore_booking=ignore_booking)
         counts = _booked_counts([r.id for r in self.staff_rows], first - timedelta(days=7),
                                 last + timedelta(days=7))
         self.staff = [engine.StaffMember(r.id, staff_schedule(r, self.schedule),
@@ -156,6 +153,8 @@ def day_slots(setup: ServiceSetup, store: Store, day: date, *, now: datetime | N
     """The bookable starts of ``setup`` at ``store`` on the store-local ``day``."""
     now = now or utcnow()
     offered_at(setup, store)
+    if setup.is_group:  # open sessions with places left, and starts for new ones
+        return sessions.day_slots(setup, store, day, now=now, staff_id=staff_id, party=party)
     tz = Schedule.for_store(store).tz
     noon = datetime.combine(day, datetime.min.time(), tzinfo=tz) + timedelta(hours=12)
     calendar = Calendar(setup, store, noon, noon, now)
@@ -173,9 +172,10 @@ def day_slots(setup: ServiceSetup, store: Store, day: date, *, now: datetime | N
 
 def occupy(merchant_id: int, resource_ids: list[int], starts_at: datetime, ends_at: datetime,
            *, taken: MarketplaceError, booking_id: int | None = None,
-           block_id: int | None = None, hold_until: datetime | None = None,
-           now: datetime | None = None) -> None:
-    """Take [starts_at, ends_at) of each resource, or raise ``taken`` and take nothing."""
+           block_id: int | None = None, session_id: int | None = None,
+           hold_until: datetime | None = None, now: datetime | None = None) -> None:
+    """Take [starts_at, ends_at) of each resource for its owner (a booking, a block or a
+    group session), or raise ``taken`` and take nothing."""
     now = now or utcnow()
     if not resource_ids:
         return
@@ -198,7 +198,8 @@ def occupy(merchant_id: int, resource_ids: list[int], starts_at: datetime, ends_
         with db.session.begin_nested():
             db.session.add_all(Occupancy(
                 merchant_id=merchant_id, resource_id=resource_id, booking_id=booking_id,
-                block_id=block_id, starts_at=starts_at, ends_at=ends_at, hold_until=hold_until)
+                block_id=block_id, session_id=session_id, starts_at=starts_at,
+                ends_at=ends_at, hold_until=hold_until)
                 for resource_id in resource_ids)
             db.session.flush()
     except IntegrityError:  # PostgreSQL's exclusion constraint: a concurrent booking won
@@ -206,7 +207,9 @@ def occupy(merchant_id: int, resource_ids: list[int], starts_at: datetime, ends_
 
 
 def _free(booking: Booking) -> None:
-    db.session.execute(sa.delete(Occupancy).where(Occupancy.booking_id == booking.id))
+    held = sources.held_slot(booking)
+    if held is not None:  # our occupancy goes, and the outside calendars are told
+        sources.released(booking.store.merchant, held)
 
 
 def _reference() -> str:
@@ -227,10 +230,24 @@ def hold(setup: ServiceSetup, store: Store, start: datetime, *, customer, party:
     first, the next free one is tried; when none is left the slot is taken (409)."""
     now = now or utcnow()
     offered_at(setup, store)
+    if setup.is_group:  # places in a session shared with others, not time of its own
+        return sessions.hold(setup, store, start, customer=customer, party=party,
+                             staff_id=staff_id, note=note, now=now)
     calendar = Calendar(setup, store, start, start, now)
     slot = engine.check(calendar.schedule, calendar.rule, start, now=now, staff=calendar.staff,
                         resources=calendar.resources, party=party, staff_id=staff_id)
     emit_validation(setup, store, start, customer, party)
+    booking = new_hold(setup, store, slot.start, slot.end, customer=customer, party=party,
+                       staff_requested=staff_id is not None, note=note, now=now)
+    _take(booking, calendar, slot, staff_id=staff_id, now=now)
+    record_hold(booking, customer)
+    return booking
+
+
+def new_hold(setup: ServiceSetup, store: Store, starts_at: datetime, ends_at: datetime, *,
+             customer, party: int, staff_requested: bool, note: str | None,
+             now: datetime) -> Booking:
+    """The held booking's row, flushed (it has its id); it takes no time or place yet."""
     listing = setup.listing
     variant = listing.active_variants[0] if listing.active_variants else None
     if variant is None:
@@ -238,17 +255,19 @@ def hold(setup: ServiceSetup, store: Store, start: datetime, *, customer, party:
     booking = Booking(
         merchant_id=setup.merchant_id, reference=_reference(), store_id=store.id,
         service_id=setup.id, customer_id=customer.id, state=S.HELD, party_size=party,
-        starts_at=slot.start, ends_at=slot.end, staff_requested=staff_id is not None,
+        starts_at=starts_at, ends_at=ends_at, staff_requested=staff_requested,
         hold_expires_at=now + timedelta(minutes=hold_minutes()), price=variant.price,
         currency=listing.currency, note=(note or "").strip()[:500])
     db.session.add(booking)
     db.session.flush()
-    _take(booking, calendar, slot, staff_id=staff_id, now=now)
+    return booking
+
+
+def record_hold(booking: Booking, customer) -> None:
     record(merchant_id=booking.merchant_id, order_id=None, entity="booking",
            entity_id=booking.id, event="hold", from_state=None, to_state=booking.state,
            actor=Actor.customer(customer))
     db.session.flush()
-    return booking
 
 
 def emit_validation(setup, store, start, customer, party) -> None:
@@ -278,6 +297,9 @@ def _take(booking: Booking, calendar: Calendar, slot: engine.Slot, *, staff_id, 
                                               start=slot.start.isoformat()))
             except engine.SlotTaken:
                 continue
+            if not sources.taken(calendar.setup.listing.merchant, sources.taken_slot(
+                    booking, calendar.setup.listing_id, ids, blocked_from, blocked_to)):
+                continue  # an outside calendar refused this pair: our occupancy went back
             booking.staff_id, booking.resource_id = member, room
             return
     raise engine.SlotTaken(_l("This time is no longer available."),
@@ -312,6 +334,8 @@ def _apply(booking: Booking, event: BookingEvent, *, actor: Actor, note: str | N
     if new in (S.NO_SHOW, S.CANCELLED, S.EXPIRED):
         _free(booking)
         redemption.revoke(CODE_KIND, booking.id, reason=str(event))
+    if new in (S.CANCELLED, S.EXPIRED):  # a no-show used its place: it is not given back
+        sessions.leave(booking, now or utcnow())
     record(merchant_id=booking.merchant_id, order_id=None, entity="booking",
            entity_id=booking.id, event=str(event), from_state=old, to_state=new, actor=actor,
            note=note)
@@ -322,9 +346,16 @@ def _apply(booking: Booking, event: BookingEvent, *, actor: Actor, note: str | N
 
 
 def expire(booking: Booking, now: datetime) -> None:
-    """A lapsed hold ends (the caller holds the row lock)."""
-    if booking.state == S.HELD:
-        _apply(booking, E.EXPIRE, actor=SYSTEM, now=now)
+    """A lapsed hold ends (the caller holds the row lock); so does an order still waiting
+    to pay ahead for it. A hold paid in time is confirmed instead: its payment's event,
+    which confirms it after the commit, may simply not have arrived yet."""
+    if booking.state != S.HELD:
+        return
+    if prepay.asks_payment(booking) and prepay.paid(booking):
+        confirm(booking, customer=booking.customer, now=now)
+        return
+    _apply(booking, E.EXPIRE, actor=SYSTEM, now=now)
+    prepay.settle(booking, now=now)
 
 
 def confirm(booking: Booking, *, customer, now: datetime | None = None) -> Booking:
@@ -339,6 +370,11 @@ def confirm(booking: Booking, *, customer, now: datetime | None = None) -> Booki
     if booking.state == S.EXPIRED:
         raise engine.SlotTaken(_l("Your hold ran out and the time was taken: choose another."),
                                start=booking.starts_at.isoformat())
+    if booking.state == S.HELD and prepay.asks_payment(booking) and not prepay.paid(booking):
+        raise prepay.PaymentRequired.field("payment_provider", _l(
+            "Pay %(amount)s ahead to confirm this booking.",
+            amount=format_money(prepay.due_ahead(booking.service, booking.price),
+                                booking.currency)))
     _apply(booking, E.CONFIRM, actor=Actor.customer(customer), now=now)
     booking.confirmed_at, booking.hold_expires_at = now, None
     db.session.execute(sa.update(Occupancy).where(Occupancy.booking_id == booking.id)
@@ -372,18 +408,29 @@ def _before_cutoff(until: datetime, now: datetime, message) -> None:
 
 
 def cancel(booking: Booking, *, actor: Actor, by_customer: bool, reason: str | None = None,
-           now: datetime | None = None) -> Booking:
+           forfeit: bool = False, now: datetime | None = None) -> Booking:
     """Cancel: the customer until the service's cut-off, the merchant any time before the
-    visit ends. Frees the time and revokes the ticket."""
+    visit ends. Frees the time and revokes the ticket. Money paid ahead goes back, except
+    after the cut-off: a customer who paid ahead may still cancel then, keeping nothing of
+    it, once they said so (``forfeit``)."""
     now = now or utcnow()
     booking = lock(booking)
-    if by_customer and booking.state == S.CONFIRMED:
+    late = by_customer and booking.state == S.CONFIRMED and now > cancel_until(booking)
+    keep = prepay.money_kept(booking, by_customer=by_customer, late=late)
+    if late and not keep:
         _before_cutoff(cancel_until(booking), now, _l(
             "Free cancellation ended %(hours)d hours before the appointment: please call "
             "the store.", hours=booking.service.cancel_cutoff_hours))
+    if late and not forfeit:
+        raise TooLate.field("forfeit", _l(
+            "Free cancellation ended %(hours)d hours before the appointment: if you cancel "
+            "now, the shop keeps the %(amount)s you paid ahead.",
+            hours=booking.service.cancel_cutoff_hours,
+            amount=format_money(keep, booking.currency)))
     booking.cancel_reason = (reason or "").strip()[:200] or None
     was_confirmed = booking.state == S.CONFIRMED
     _apply(booking, E.CANCEL, actor=actor, note=booking.cancel_reason, now=now)
+    prepay.settle(booking, keep=keep, actor=actor, note=booking.cancel_reason, now=now)
     if was_confirmed:  # a hold given up was never confirmed to anyone
         notices.send("cancelled", booking)
     return booking
@@ -401,25 +448,29 @@ def reschedule(booking: Booking, start: datetime, *, actor: Actor, by_customer: 
             "Changes ended %(hours)d hours before the appointment: please call the store.",
             hours=booking.service.reschedule_cutoff_hours))
     offered_at(booking.service, booking.store)
-    if staff_id is None and booking.staff_requested:
-        staff_id = booking.staff_id  # the person the customer chose stays theirs
-    calendar = Calendar(booking.service, booking.store, start, start, now,
-                        ignore_booking=booking.id)
-    slot = engine.check(calendar.schedule, calendar.rule, start, now=now, staff=calendar.staff,
-                        resources=calendar.resources, party=booking.party_size,
-                        staff_id=staff_id)
-    savepoint = db.session.begin_nested()
-    try:
-        _free(booking)
-        _take(booking, calendar, slot, staff_id=staff_id, now=now)
-    except MarketplaceError:
-        savepoint.rollback()
-        raise
-    savepoint.commit()
+    if booking.service.is_group:  # its places go to another session, all or nothing
+        slot = sessions.move(booking, start, staff_id=staff_id, now=now)
+    else:
+        if staff_id is None and booking.staff_requested:
+            staff_id = booking.staff_id  # the person the customer chose stays theirs
+        calendar = Calendar(booking.service, booking.store, start, start, now,
+                            ignore_booking=booking.id)
+        slot = engine.check(calendar.schedule, calendar.rule, start, now=now,
+                            staff=calendar.staff, resources=calendar.resources,
+                            party=booking.party_size, staff_id=staff_id)
+        savepoint = db.session.begin_nested()
+        try:
+            _free(booking)
+            _take(booking, calendar, slot, staff_id=staff_id, now=now)
+        except MarketplaceError:
+            savepoint.rollback()
+            raise
+        savepoint.commit()
     old_start = booking.starts_at
     booking.starts_at, booking.ends_at = slot.start, slot.end
     booking.reschedules += 1
     booking.reminded_hours = None  # the reminders count from the new time
+    prepay.moved(booking)
     redemption.revoke(CODE_KIND, booking.id, reason="reschedule")
     _issue_ticket(booking)
     _apply(booking, E.RESCHEDULE, actor=actor, now=now,
@@ -436,6 +487,7 @@ def check_in(booking: Booking, *, actor: Actor, now: datetime | None = None,
     booking = lock(booking)
     _apply(booking, E.CHECK_IN, actor=actor, now=now)
     booking.checked_in_at = now
+    prepay.settle(booking, actor=actor, now=now)  # the deposit or the price is earned
     if not scanned:
         redemption.close(CODE_KIND, booking.id, store_id=booking.store_id,
                          staff_id=actor.user_id, now=now)
@@ -453,7 +505,9 @@ def no_show(booking: Booking, *, actor: Actor, now: datetime | None = None) -> B
     if now < booking.starts_at:
         raise ValidationError.field("event", _l(
             "A no-show can be marked once the appointment has started."))
-    return _apply(booking, E.NO_SHOW, actor=actor, now=now)
+    _apply(booking, E.NO_SHOW, actor=actor, now=now)
+    prepay.settle(booking, keep=prepay.paid_total(booking), actor=actor, now=now)
+    return booking
 
 
 def staff_event(booking: Booking, event: str, *, actor: Actor,

@@ -54,9 +54,17 @@ class ServiceSetup(TimestampMixin, db.Model):
     needs_resource: Mapped[bool] = mapped_column(default=False, nullable=False)
     party_min: Mapped[int] = mapped_column(default=1, nullable=False)
     party_max: Mapped[int] = mapped_column(default=1, nullable=False)
+    # Places of one session: more than one makes it a group service (a class, a tour, a
+    # workshop) whose customers share a start, each party taking its places (``sessions.py``).
+    seats: Mapped[int] = mapped_column(default=1, server_default="1", nullable=False)
     # Free cancellation and rescheduling until this many hours before the start.
     cancel_cutoff_hours: Mapped[int] = mapped_column(default=24, nullable=False)
     reschedule_cutoff_hours: Mapped[int] = mapped_column(default=24, nullable=False)
+    # Money ahead (``prepay.py``): "at_store" (nothing), "deposit" (``deposit_amount``, minor
+    # units of the listing's currency) or "full" (the price).
+    payment: Mapped[str] = mapped_column(sa.String(12), default="at_store",
+                                         server_default="at_store", nullable=False)
+    deposit_amount: Mapped[int | None] = mapped_column(sa.BigInteger)
     is_active: Mapped[bool] = mapped_column(default=True, nullable=False)
 
     listing = relationship("Listing")
@@ -68,6 +76,10 @@ class ServiceSetup(TimestampMixin, db.Model):
         sa.CheckConstraint("step_minutes > 0", name="step"),
         sa.CheckConstraint("party_min >= 1 AND party_max >= party_min", name="party"),
     )
+
+    @property
+    def is_group(self) -> bool:
+        return self.seats > 1
 
 
 class Resource(TimestampMixin, db.Model):
@@ -146,6 +158,48 @@ class Block(db.Model):
     __table_args__ = (sa.CheckConstraint("ends_at > starts_at", name="period"),)
 
 
+class Session(db.Model):
+    """One run of a group service at a store (the 18:00 yoga class): it takes its instructor
+    and room once, through ``Occupancy`` rows of its own, and its customers' bookings share
+    its ``seats``. ``seats`` is the service's at the time the session was opened, so changing
+    the service later does not overfill a session. There is at most one per service, store
+    and start (two customers who open it at once meet on the unique constraint), and
+    ``seats_taken`` never passes ``seats`` (a conditional update, and the check below)."""
+
+    __tablename__ = "booking_appointments_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(sa.ForeignKey("merchants.id", ondelete="CASCADE"),
+                                             index=True, nullable=False)
+    service_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("booking_appointments_services.id", ondelete="CASCADE"), nullable=False)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id", ondelete="CASCADE"),
+                                          index=True, nullable=False)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    seats: Mapped[int] = mapped_column(nullable=False)
+    seats_taken: Mapped[int] = mapped_column(default=0, nullable=False)
+    staff_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("booking_appointments_resources.id", ondelete="SET NULL"), index=True)
+    resource_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("booking_appointments_resources.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+    service = relationship("ServiceSetup")
+    staff = relationship("Resource", foreign_keys=[staff_id])
+    resource = relationship("Resource", foreign_keys=[resource_id])
+
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="period"),
+        sa.CheckConstraint("seats_taken >= 0 AND seats_taken <= seats", name="seats"),
+        sa.UniqueConstraint("service_id", "store_id", "starts_at"),
+    )
+
+    @property
+    def seats_left(self) -> int:
+        return self.seats - self.seats_taken
+
+
 class Booking(TimestampMixin, db.Model):
     """One appointment of a customer: a service at a store, from ``starts_at`` to
     ``ends_at`` (the service itself; buffers live in the occupancies)."""
@@ -175,6 +229,10 @@ class Booking(TimestampMixin, db.Model):
         sa.ForeignKey("booking_appointments_resources.id", ondelete="SET NULL"), index=True)
     # The customer asked for this staff member (a reschedule keeps them) or took anyone.
     staff_requested: Mapped[bool] = mapped_column(default=False, nullable=False)
+    # A group service's booking takes places in a session rather than time of its own (its
+    # staff and room above are the session's, shown to the customer).
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("booking_appointments_sessions.id", ondelete="SET NULL"), index=True)
     price: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
     currency: Mapped[str] = mapped_column(sa.String(3), nullable=False)
     note: Mapped[str] = mapped_column(sa.String(500), default="", nullable=False)
@@ -182,6 +240,9 @@ class Booking(TimestampMixin, db.Model):
     reschedules: Mapped[int] = mapped_column(default=0, nullable=False)
     # The nearest reminder sent so far (hours before the start); a move clears it.
     reminded_hours: Mapped[int | None] = mapped_column()
+    # The order paying ahead for it (a deposit, or the whole price), if the service asks.
+    order_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("orders.id", ondelete="SET NULL"), index=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -191,6 +252,8 @@ class Booking(TimestampMixin, db.Model):
     customer = relationship("User")
     staff = relationship("Resource", foreign_keys=[staff_id])
     resource = relationship("Resource", foreign_keys=[resource_id])
+    session = relationship("Session")
+    order = relationship("Order")
 
     __table_args__ = (
         sa.CheckConstraint("ends_at > starts_at", name="period"),
@@ -198,11 +261,20 @@ class Booking(TimestampMixin, db.Model):
     )
 
 
+# Exactly one owner. Booleans are not numbers everywhere (PostgreSQL refuses to add them),
+# so each owner counts through CASE, which SQLite and PostgreSQL read alike.
+OWNER_CHECK = ("(CASE WHEN booking_id IS NULL THEN 0 ELSE 1 END)"
+               " + (CASE WHEN block_id IS NULL THEN 0 ELSE 1 END)"
+               " + (CASE WHEN session_id IS NULL THEN 0 ELSE 1 END) = 1")
+
+
 class Occupancy(db.Model):
-    """Time one resource is taken, buffers included: by a booking (held or confirmed) or by a
-    block. Rows exist only while they take the time: cancelling, expiring or moving a booking
-    deletes or replaces them. A held booking's rows lapse at ``hold_until``; ``book`` clears
-    lapsed rows of the resources it needs before it inserts its own."""
+    """Time one resource is taken, buffers included: by a booking (held or confirmed), by a
+    block, or by a group session (its instructor and room, once for all its customers). Rows
+    exist only while they take the time: cancelling, expiring or moving a booking deletes or
+    replaces them, and a session's go when its last customer leaves. A held booking's rows
+    lapse at ``hold_until``; ``book`` clears lapsed rows of the resources it needs before it
+    inserts its own."""
 
     __tablename__ = "booking_appointments_occupancies"
 
@@ -215,13 +287,15 @@ class Occupancy(db.Model):
         sa.ForeignKey("booking_appointments_bookings.id", ondelete="CASCADE"), index=True)
     block_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("booking_appointments_blocks.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("booking_appointments_sessions.id", ondelete="CASCADE"), index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         sa.CheckConstraint("ends_at > starts_at", name="period"),
-        sa.CheckConstraint("(booking_id IS NULL) <> (block_id IS NULL)", name="owner"),
+        sa.CheckConstraint(OWNER_CHECK, name="owner"),
         sa.Index("ix_booking_appointments_occupancies_resource_time", "resource_id",
                  "starts_at"),
     )

@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import force_locale, format_datetime
 from flask_babel import lazy_gettext as _l
 
+from marketplace.money import format_money
 from marketplace.notifications import channels
 from marketplace.notifications.mail import queue_mail
 from marketplace.redemption import human
@@ -52,12 +53,34 @@ def _message(kind: str, booking) -> str:
     else:
         text = _l("%(service)s at %(store)s on %(time)s is cancelled.", **facts)
     lines = [str(text)]
+    money = _money_line(kind, booking)
+    if money:
+        lines.append(money)
     code = redemption.current("appointment", booking.id) if kind in ("confirmed", "rescheduled") \
         else None
     if code is not None:
         lines.append(str(_l("Ticket code: %(code)s",
                             code=human.display(redemption.human_code(code)))))
     return "\n".join(lines)
+
+
+def _money_line(kind: str, booking) -> str | None:
+    """What was paid ahead, and on cancelling whether it goes back (``prepay.py``)."""
+    order = booking.order
+    if order is None or order.state in ("pending_payment", "expired"):
+        return None
+    currency = booking.currency
+    if kind == "confirmed":
+        return str(_l("Paid ahead: %(paid)s. To pay at the store: %(rest)s.",
+                      paid=format_money(order.total, currency),
+                      rest=format_money(max(booking.price - order.total, 0), currency)))
+    if kind != "cancelled":
+        return None
+    if order.settled_total:
+        return str(_l("As the cancellation policy says, the shop keeps the %(amount)s you "
+                      "paid ahead.", amount=format_money(order.settled_total, currency)))
+    return str(_l("The %(amount)s you paid ahead goes back to you.",
+                  amount=format_money(order.total, currency)))
 
 
 def calendar_file(booking, *, cancelled: bool = False) -> bytes:

@@ -84,5 +84,14 @@ def template_globals() -> dict:
     return {"booking_time": store_time,
             "booking_state_label": lambda state: STATE_LABELS.get(state, state),
             "booking_kind_label": lambda kind: KIND_LABELS.get(kind, kind),
-            "booking_local_input": local_input}
+            "booking_local_input": local_input, "booking_money": booking_money}
+
+
+def booking_money(booking) -> dict:
+    """What a booking costs where: asked online when booking, paid online (and not given
+    back), and what is left for the store."""
+    from . import prepay
+
+    return {"due_ahead": prepay.due_ahead(booking.service, booking.price),
+            "paid_ahead": prepay.paid_total(booking), "at_store": prepay.price_left(booking)}
 

@@ -114,7 +114,7 @@ def calendar(store: Store, day: date, *, days: int = 1, resource: Resource | Non
                    Booking.starts_at < last)
             .options(selectinload(Booking.service).selectinload(ServiceSetup.listing),
                      selectinload(Booking.customer), selectinload(Booking.staff),
-                     selectinload(Booking.resource))
+                     selectinload(Booking.resource), selectinload(Booking.session))
             .order_by(Booking.starts_at, Booking.id))
     if resource is not None:
         column = Booking.staff_id if resource.is_staff else Booking.resource_id
@@ -150,14 +150,16 @@ def offering_store(setup: ServiceSetup, store_id: int) -> Store:
 
 
 def slot_views(setup: ServiceSetup, store: Store, slots: list[engine.Slot]) -> dict:
-    """The staff who perform the service here (the consumer may choose one), and the slots
-    with the ids of those free at each."""
+    """The staff who perform the service here (the consumer may choose one, except for a
+    group service: there each slot names its session's instructor), and the slots with the
+    ids of those free at each and, for a group service, the places left."""
     staff = [{"id": r.id, "name": r.name} for r in setup_resources(setup, store)
              if r.is_staff and r.is_active]
     known = {member["id"] for member in staff}
     return {"staff": staff,
             "slots": [{"start": slot.start, "end": slot.end,
-                       "staff_ids": [i for i in slot.staff_ids if i in known]}
+                       "staff_ids": [i for i in slot.staff_ids if i in known],
+                       "seats_left": slot.seats_left}
                       for slot in slots]}
 
 

@@ -11,7 +11,8 @@ from marshmallow import Schema, fields, pre_dump, validate
 from marketplace.api.schemas.common import ID, Annotated, WeeklyIntervalSchema
 from marketplace.api.schemas.orders import MONEY
 
-from .setup import SERVICE_NUMBERS
+from . import prepay
+from .setup import PAYMENT_POLICIES, SERVICE_NUMBERS
 from .states import BookingState
 
 
@@ -50,9 +51,13 @@ class BookingServiceSchema(Schema):
     needs_resource = fields.Boolean()
     party_min = fields.Integer()
     party_max = fields.Integer()
+    seats = fields.Integer(metadata={"description": "Places per session; more than 1: a group "
+                                                    "service (a class, a tour)."})
     cancel_cutoff_hours = fields.Integer()
     reschedule_cutoff_hours = fields.Integer()
     is_active = fields.Boolean()
+    payment = fields.String(metadata={"enum": list(PAYMENT_POLICIES)})
+    deposit_amount = fields.Integer(allow_none=True, metadata=MONEY)
     store_ids = fields.Function(lambda s: [store.id for store in s.stores],
                                 metadata={"type": "array", "items": {"type": "integer"}})
     created_at = fields.DateTime()
@@ -70,7 +75,11 @@ class BookingServiceSetupSchema(Schema):
     lead_minutes = _number("lead_minutes", "Minutes' notice a booking needs.")
     horizon_days = _number("horizon_days", "Days ahead it can be booked.")
     party_min = _number("party_min", "The smallest party.")
-    party_max = _number("party_max", "The largest party.")
+    party_max = _number("party_max", "The largest party (at most `seats` for a group "
+                                     "service).")
+    seats = _number("seats", "Places per session: more than 1 makes a group service (a "
+                             "class, a tour, a workshop) whose customers share each start, "
+                             "each party taking its places; its room must hold them all.")
     cancel_cutoff_hours = _number("cancel_cutoff_hours",
                                   "The customer may cancel until this many hours before.")
     reschedule_cutoff_hours = _number("reschedule_cutoff_hours",
@@ -82,6 +91,12 @@ class BookingServiceSetupSchema(Schema):
     is_active = fields.Boolean()
     store_ids = fields.List(fields.Integer(validate=ID), metadata={
         "description": "The stores that offer it (replaces the list)."})
+    payment = fields.String(validate=validate.OneOf(PAYMENT_POLICIES), metadata={
+        "description": "What the customer pays online when booking: `at_store` (nothing), "
+                       "`deposit` (`deposit_amount`) or `full` (the price). A late "
+                       "cancellation or a no-show keeps it."})
+    deposit_amount = fields.Integer(strict=True, allow_none=True, metadata={
+        **MONEY, "description": "The deposit, below the price (minor units)."})
 
 
 # --- resources, hours, blocks -----------------------------------------------------------------
@@ -177,6 +192,9 @@ class BookingSchema(Schema):
     resource = fields.Nested(BookingNamedSchema, allow_none=True)
     staff_requested = fields.Boolean(metadata={"description": "The customer chose this "
                                                               "staff member."})
+    session_id = fields.Integer(allow_none=True, metadata={
+        "description": "A group service's booking: the session it has its places in (its "
+                       "bookings share `staff` and `resource`)."})
     price = fields.Integer(metadata=MONEY)
     currency = fields.String()
     note = fields.String()
@@ -186,6 +204,11 @@ class BookingSchema(Schema):
     checked_in_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
+    paid_ahead = fields.Function(prepay.paid_total, metadata={
+        **MONEY, "description": "Paid online and not given back."})
+    order_number = fields.Function(lambda b: b.order.number if b.order else None,
+                                   metadata={"type": ["string", "null"], "description":
+                                             "The order paying ahead for it, if any."})
 
 
 class BookingCalendarQuerySchema(Schema):
@@ -245,7 +268,10 @@ class AvailableSlotSchema(Schema):
     end = fields.DateTime()
     staff_ids = fields.List(fields.Integer(), metadata={
         "description": "The staff members free then, by id (see `staff`); empty if the "
-                       "service needs none."})
+                       "service needs none. A group session's: its instructor."})
+    seats_left = fields.Integer(allow_none=True, metadata={
+        "description": "A group service: the places left in the session at this start (all "
+                       "of them for a session nobody booked yet); null otherwise."})
 
 
 class AvailabilitySchema(Schema):
@@ -269,6 +295,24 @@ class BookingHoldSchema(Schema):
 
 class BookingCancelSchema(Schema):
     reason = fields.String(validate=validate.Length(max=200))
+    forfeit = fields.Boolean(load_default=False, metadata={
+        "description": "After the free-cancellation cut-off of a booking paid ahead: cancel "
+                       "anyway, leaving the money paid ahead to the shop."})
+
+
+class BookingPaySchema(Schema):
+    payment_provider = fields.String(required=True, metadata={
+        "description": "One of the shop's online ways to pay (`ways_to_pay` of the booking)."})
+
+
+class BookingPaymentSchema(Schema):
+    order_number = fields.String(metadata={"description": "The order paying ahead."})
+    checkout_id = fields.Integer(metadata={
+        "description": "Pay it with the provider's own API (a card: "
+                       "`/api/v1/consumer/checkouts/<checkout_id>/card-payment`)."})
+    amount = fields.Integer(metadata=MONEY)
+    currency = fields.String()
+    pay_url = fields.String(metadata={"description": "The web page where the customer pays."})
 
 
 class BookingTicketSchema(Schema):
@@ -309,6 +353,19 @@ class CustomerBookingSchema(Schema):
     closed_at = fields.DateTime(allow_none=True)
     ticket = fields.Nested(BookingTicketSchema, allow_none=True, metadata={
         "description": "Confirmed: the code to show at the counter."})
+    due_ahead = fields.Function(lambda b: prepay.due_ahead(b.service, b.price), metadata={
+        **MONEY, "description": "Paid online to confirm (a deposit or the price); 0: "
+                                "everything is paid at the store."})
+    paid_ahead = fields.Function(prepay.paid_total, metadata={
+        **MONEY, "description": "Paid online and not given back."})
+    to_pay_at_store = fields.Function(prepay.price_left, metadata=MONEY)
+    order_number = fields.Function(lambda b: b.order.number if b.order else None,
+                                   metadata={"type": ["string", "null"]})
+    ways_to_pay = fields.Function(
+        lambda b: [p.identifier for p in prepay.ways_to_pay(b)] if b.state == "held"
+        and prepay.asks_payment(b) else [],
+        metadata={"type": "array", "items": {"type": "string"}, "description":
+                  "Held and paid ahead: the `payment_provider`s to choose from."})
 
     @pre_dump
     def _ticket(self, booking, **_kwargs):

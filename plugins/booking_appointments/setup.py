@@ -21,7 +21,8 @@ from marketplace.stores.hours import Interval, parse_time, validate_weekly
 from marketplace.stores.models import Store
 from marketplace.validation import optional_text, required_text, valid_int
 
-from .models import Block, Occupancy, Resource, ServiceSetup, WorkingHours
+from .models import Block, Booking, Occupancy, Resource, ServiceSetup, WorkingHours
+from .states import TAKING_TIME
 
 RESOURCE_KINDS = ("staff", "room", "table")
 # (field, minimum, maximum, default) of the numbers a service is booked by.
@@ -33,10 +34,14 @@ SERVICE_NUMBERS = (
     ("horizon_days", 1, 366, 30),
     ("party_min", 1, 500, 1),
     ("party_max", 1, 500, 1),
+    ("seats", 1, 500, 1),
     ("cancel_cutoff_hours", 0, 24 * 30, 24),
     ("reschedule_cutoff_hours", 0, 24 * 30, 24),
 )
 MAX_BLOCK_DAYS = 366
+# What a customer pays ahead when booking (see ``prepay.py``).
+AT_STORE, DEPOSIT, FULL = "at_store", "deposit", "full"
+PAYMENT_POLICIES = (AT_STORE, DEPOSIT, FULL)
 
 
 class TimeTaken(Conflict):
@@ -68,8 +73,9 @@ def setup_of(listing: Listing) -> ServiceSetup | None:
 
 def configure_service(listing: Listing, data: dict) -> ServiceSetup:
     """Create or change how ``listing`` (a service) is booked. ``data`` may hold any of the
-    ``SERVICE_NUMBERS``, ``needs_staff``, ``needs_resource``, ``is_active`` and
-    ``store_ids``; what is missing keeps its value (or its default, for a new setup)."""
+    ``SERVICE_NUMBERS``, ``needs_staff``, ``needs_resource``, ``is_active``, ``store_ids``,
+    ``payment`` and ``deposit_amount``; what is missing keeps its value (or its default, for
+    a new setup)."""
     if listing.kind != ListingKind.SERVICE or not listing.duration_minutes:
         raise ValidationError.field("listing", _l("Only a service with a duration is booked."))
     setup = setup_of(listing)
@@ -79,6 +85,8 @@ def configure_service(listing: Listing, data: dict) -> ServiceSetup:
         for name, _low, _high, default in SERVICE_NUMBERS:
             setattr(setup, name, default)
         setup.needs_staff, setup.needs_resource, setup.is_active = True, False, True
+        setup.payment = AT_STORE
+    was_group = setup.is_group
     for name, low, high, _default in SERVICE_NUMBERS:
         if name in data:
             setattr(setup, name, valid_int(data[name], name, minimum=low, maximum=high))
@@ -87,13 +95,59 @@ def configure_service(listing: Listing, data: dict) -> ServiceSetup:
             setattr(setup, name, bool(data[name]))
     if setup.party_max < setup.party_min:
         raise ValidationError.field("party_max", _l("The largest party is below the smallest."))
+    _group_rules(setup, was_group)
     if not (setup.needs_staff or setup.needs_resource):
         raise ValidationError.field("needs_staff", _l(
             "A service needs a staff member, a room or table, or both."))
+    _payment_policy(setup, listing, data)
     if "store_ids" in data:
         setup.stores = _stores(listing.merchant_id, data["store_ids"], "store_ids")
     db.session.flush()
     return setup
+
+
+def _group_rules(setup: ServiceSetup, was_group: bool) -> None:
+    """``seats`` above one makes a group service (``sessions.py``): a party fits in one
+    session, and a service with bookings still to come keeps its kind, since a group
+    booking's places live in a session and a single booking's time in occupancies of its
+    own."""
+    if setup.is_group and setup.party_max > setup.seats:
+        raise ValidationError.field("party_max", _l(
+            "A party takes at most the %(seats)d places of a session.", seats=setup.seats))
+    if setup.id is None or setup.is_group == was_group:
+        return
+    with db.session.no_autoflush:  # the change must not reach the database before this
+        live = db.session.scalar(sa.select(sa.func.count()).select_from(Booking).where(
+            Booking.service_id == setup.id, Booking.state.in_(TAKING_TIME)))
+    if live:
+        raise ValidationError.field("seats", _l(
+            "This service has bookings still to come: finish or cancel them before switching "
+            "between group sessions and single bookings."))
+
+
+def _payment_policy(setup: ServiceSetup, listing: Listing, data: dict) -> None:
+    """What is paid ahead: nothing, a deposit below the price, or the whole price."""
+    if "payment" in data:
+        if data["payment"] not in PAYMENT_POLICIES:
+            raise ValidationError.field("payment", _l(
+                "Choose payment at the store, a deposit or the full price ahead."))
+        setup.payment = data["payment"]
+    if "deposit_amount" in data:
+        setup.deposit_amount = None if data["deposit_amount"] in (None, "") else valid_int(
+            data["deposit_amount"], "deposit_amount", minimum=1, maximum=10**12)
+    if setup.payment == DEPOSIT:
+        price = service_price(listing)
+        if setup.deposit_amount is None:
+            raise ValidationError.field("deposit_amount", _l("Enter the deposit."))
+        if price is not None and setup.deposit_amount >= price:
+            raise ValidationError.field("deposit_amount", _l(
+                "A deposit is less than the price; for the whole price choose full payment."))
+
+
+def service_price(listing: Listing) -> int | None:
+    """The price a booking of the service costs: its first active variant's."""
+    variants = listing.active_variants
+    return variants[0].price if variants else None
 
 
 def create_resource(merchant_id: int, data: dict) -> Resource:

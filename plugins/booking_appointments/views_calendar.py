@@ -4,6 +4,7 @@ orders and access to the booking's store."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -26,7 +27,7 @@ from marketplace.web.shop import store_time
 
 from . import booking as bookings
 from . import queries
-from .models import Booking, Resource
+from .models import Booking, Resource, Session
 from .pages import local_input, parse_day, parse_local, zone
 from .states import BOOKING_TRANSITIONS, STAFF_EVENTS, BookingEvent, BookingState
 from .views_dashboard import dashboard, member_store, no_stores, store_resource
@@ -69,6 +70,29 @@ def _day_columns(resources: list[Resource], found: list[Booking], staff: Resourc
         [(r, rows) for r, rows in by_room if rows]
 
 
+@dataclass
+class SessionCard:
+    """A group session on the calendar: shown once, with its attendees."""
+
+    session: Session
+    attendees: list[Booking] = field(default_factory=list)
+
+
+def _cards(rows: list[Booking]) -> list[Booking | SessionCard]:
+    """A column's bookings, those of one group session gathered where its first one is."""
+    cards: list[Booking | SessionCard] = []
+    sessions: dict[int, SessionCard] = {}
+    for b in rows:
+        if b.session_id is None:
+            cards.append(b)
+            continue
+        if b.session_id not in sessions:
+            sessions[b.session_id] = SessionCard(b.session)
+            cards.append(sessions[b.session_id])
+        sessions[b.session_id].attendees.append(b)
+    return cards
+
+
 def _actions(found: Booking) -> list[str]:
     allowed = set(events_from(BOOKING_TRANSITIONS, BookingState(found.state))) & STAFF_EVENTS
     return [name for name, event in ACTIONS.items() if event in allowed]
@@ -78,9 +102,10 @@ def _staff_for(found: list[Booking], store) -> dict[int, list[Resource]]:
     """Who may take each service here (the move form's choice)."""
     serving: dict[int, list[Resource]] = {}
     for b in found:
-        if b.service_id not in serving:
-            serving[b.service_id] = [r for r in bookings.setup_resources(b.service, store)
-                                     if r.is_staff and r.is_active]
+        if b.service_id not in serving:  # a group session's instructor is not chosen
+            serving[b.service_id] = [] if b.service.is_group else [
+                r for r in bookings.setup_resources(b.service, store)
+                if r.is_staff and r.is_active]
     return serving
 
 
@@ -97,15 +122,16 @@ def calendar_page(store, day: date | None = None, view: str = "day",
         scoped(Resource, g.merchant.id).where(Resource.store_id == store.id)
         .order_by(Resource.kind != "staff", Resource.name)).all()
     tz = zone(store)
-    week = [(first + timedelta(days=n),
-             [b for b in found if b.starts_at.astimezone(tz).date() == first + timedelta(days=n)])
+    week = [(first + timedelta(days=n), _cards(
+             [b for b in found if b.starts_at.astimezone(tz).date() == first + timedelta(days=n)]))
             for n in range(days)] if view == "week" else []
     mine = next((r for r in resources if r.user_id == current_user.id and r.is_staff), None)
     return render_template(
         "booking_appointments/dashboard_calendar.html", store=store, day=day, today=today,
         view=view, staff=staff, first=first, earlier=first - timedelta(days=days),
         later=first + timedelta(days=days), week=week,
-        columns=_day_columns(resources, found, staff) if view == "day" else [],
+        columns=[(r, _cards(rows)) for r, rows in _day_columns(resources, found, staff)]
+        if view == "day" else [],
         staff_choices=[r for r in resources if r.is_staff], mine=mine,
         stores=accessible_stores(g.membership), actions=_actions,
         serving=_staff_for(found, store), local_input=local_input, message=message,

@@ -64,6 +64,8 @@ def _service_values(found: ServiceSetup | None) -> dict:
     values.update({name: getattr(found, name) if found else name != "needs_resource"
                    for name in SERVICE_FLAGS})
     values["store_ids"] = [s.id for s in found.stores] if found else []
+    values["payment"] = found.payment if found else setup.AT_STORE
+    values["deposit_amount"] = found.deposit_amount if found else None
     return values
 
 
@@ -71,6 +73,10 @@ def _typed_service(found: ServiceSetup | None) -> dict:
     data = {name: request.form.get(name, "") for name, *_rest in setup.SERVICE_NUMBERS
             if name in request.form}
     data.update({name: checkbox(name) for name in SERVICE_FLAGS})
+    if "payment" in request.form:
+        data["payment"] = request.form["payment"]
+    if data.get("payment") == setup.DEPOSIT or request.form.get("deposit_amount"):
+        data["deposit_amount"] = request.form.get("deposit_amount", "")
     chosen = [get_accessible_store(g.membership, i).id
               for i in request.form.getlist("store_ids")]
     # Stores the member may not see stay as they are: they cannot be unticked from here.

@@ -32,6 +32,7 @@ from marketplace.validation import valid_int
 from marketplace.web.shop import store_time
 
 from . import booking as bookings
+from . import prepay
 from . import queries as booking_queries
 from .models import Booking, ServiceSetup
 from .pages import enabled_for, parse_day, parse_instant, parse_local_parts, zone
@@ -76,6 +77,18 @@ def book_link(merchant, listing) -> Markup | None:
                   listing_slug=listing.slug)
     return Markup('<p><a href="{}" role="button" data-book>{}</a></p>').format(
         url, _("Book an appointment"))
+
+
+def booking_link(order) -> Markup | None:
+    """On the page of an order paying ahead for a booking: the way back to the booking."""
+    if order is None or order.fulfilment != "appointment":
+        return None
+    found = db.session.scalars(sa.select(Booking).where(Booking.order_id == order.id)).first()
+    if found is None:
+        return None
+    url = url_for("booking_appointments.shop.booking", reference=found.reference)
+    return Markup('<p><a href="{}" data-booking-link>{}</a></p>').format(
+        url, _("Your booking %(reference)s", reference=found.reference))
 
 
 def _customer_booking(reference: str) -> Booking:
@@ -126,8 +139,10 @@ def _book_page(merchant, listing, setup, source, *, message=None, errors=None, s
     choice, slots, staff = _store_choice(setup, source), [], []
     store, today = choice["store"], choice["today"]
     if store is not None:
+        # A group session comes with its instructor: nobody chooses one.
         staff = [r for r in bookings.setup_resources(setup, store)
-                 if r.is_staff and r.is_active] if setup.needs_staff else []
+                 if r.is_staff and r.is_active] if setup.needs_staff and not setup.is_group \
+            else []
         try:
             _choose(choice, source)
             slots = bookings.day_slots(setup, store, choice["day"], staff_id=choice["staff_id"],
@@ -194,15 +209,20 @@ def _booking_page(found: Booking, *, message=None, errors=None, failed=None, sta
                                        else None)
         except MarketplaceError as exc:
             message = message or exc.message
-    left = None
+    left, due_ahead, ways, pay_url = None, 0, [], None
     if found.state == S.HELD and found.hold_expires_at is not None:
         left = max(0, int((found.hold_expires_at - now).total_seconds() // 60))
+    if found.state == S.HELD:
+        due_ahead = prepay.due_ahead(found.service, found.price)
+        ways = prepay.ways_to_pay(found) if due_ahead else []
+        if found.order is not None and found.order.state == "pending_payment":
+            pay_url = prepay.pay_url(found.order)
     return render_storefront(
         "booking_appointments/booking.html", merchant=found.service.listing.merchant,
         booking=found, store=store, listing=found.service.listing, ticket=ticket,
         human_code=human.display(redemption.human_code(ticket)) if ticket else None,
         minutes_left=left, slots=slots, day=day, message=message, errors=errors or {},
-        failed=failed,
+        failed=failed, due_ahead=due_ahead, ways_to_pay=ways, pay_url=pay_url,
         cancel_until=bookings.cancel_until(found),
         change_until=bookings.change_until(found)), status
 
@@ -230,6 +250,24 @@ def confirm(reference: str):
     return redirect(url_for(".booking", reference=reference), code=303)
 
 
+@shop.post("/bookings/<reference>/pay")
+@login_required
+def pay(reference: str):
+    """Pay ahead with the chosen way: to the provider's page (a card) or the order's (a
+    transfer's QR code); paid, the booking confirms itself."""
+    found = _customer_booking(reference)
+    try:
+        order = prepay.start(bookings.lock(found), request.form.get("payment_provider"),
+                             customer=current_user, now=utcnow())
+    except MarketplaceError as exc:
+        db.session.rollback()
+        return _booking_page(_customer_booking(reference), message=exc.message,
+                             errors=exc.fields, failed="pay", status=exc.status)
+    db.session.commit()
+    notify()
+    return redirect(prepay.pay_url(order), code=303)
+
+
 def _after_change(reference: str, exc: MarketplaceError, action: str):
     """Show the refusal on the page the form was on (the list or the booking)."""
     db.session.rollback()
@@ -246,7 +284,8 @@ def cancel(reference: str):
     found = _customer_booking(reference)
     try:
         bookings.cancel(found, actor=Actor.customer(current_user), by_customer=True,
-                        reason=request.form.get("reason"))
+                        reason=request.form.get("reason"),
+                        forfeit=request.form.get("forfeit") == "1")
     except MarketplaceError as exc:
         return _after_change(reference, exc, "cancel")
     db.session.commit()

@@ -33,6 +33,7 @@ from playwright.sync_api import Page, expect
 
 from marketplace.accounts.models import User
 from marketplace.accounts.services import register_user
+from marketplace.catalog.models import Listing
 from marketplace.catalog.services import change_status, create_listing
 from marketplace.database import utcnow
 from marketplace.extensions import db
@@ -56,6 +57,8 @@ THERAPISTS = ("Chị Hoa", "Chị Mai")
 
 @dataclass
 class Spa:
+    owner: str             # the e-mail addresses the owner and the customer log in with
+    consumer: str
     slug: str
     listing_slug: str
     store_id: int
@@ -70,13 +73,39 @@ def plugin_module(name: str):
 
 @pytest.fixture
 def spa(live_server):
+    return open_spa(live_server, OWNER, CONSUMER, "Spa Sen Trình Duyệt")
+
+
+@pytest.fixture
+def deposit_spa(live_server):
+    """Another spa on the same live server (its people and its name are its own), asking a
+    ₫100,000 deposit by VietQR transfer for the massage."""
+    made = open_spa(live_server, "chu@spasen-coc.example.vn", "an.pham@khach-spa.example.vn",
+                    "Spa Sen Đặt Cọc")
+    setup, models = plugin_module("setup"), plugin_module("models")
+    with live_server.app.app_context():
+        service = db.session.scalars(sa.select(models.ServiceSetup).join(
+            models.ServiceSetup.listing).where(Listing.slug == made.listing_slug,
+                                               Listing.merchant.has(slug=made.slug))).one()
+        setup.configure_service(service.listing, {"payment": "deposit",
+                                                  "deposit_amount": 100000})
+        merchant = service.listing.merchant
+        plugin_services.update_merchant_settings(merchant, "payment_vietqr", {
+            "bank_bin": "970436", "account_number": "1023456789",
+            "account_name": "Spa Sen Dat Coc"})
+        plugin_services.set_enabled(merchant, "payment_vietqr", True)
+        db.session.commit()
+        db.session.remove()
+    return made
+
+
+def open_spa(live_server, owner_email: str, consumer_email: str, name: str) -> Spa:
     setup = plugin_module("setup")
     with live_server.app.app_context():
         admin = db.session.scalars(sa.select(User).where(
             User.email == live_server.admin_email)).one()
-        owner = register_user(email=OWNER, password=PASSWORD, full_name="Chủ Spa Sen")
-        merchant = create_merchant(owner=owner, data={"name": "Spa Sen Trình Duyệt"},
-                                   commission_bp=0)
+        owner = register_user(email=owner_email, password=PASSWORD, full_name="Chủ Spa Sen")
+        merchant = create_merchant(owner=owner, data={"name": name}, commission_bp=0)
         merchant_status(merchant, "approve", actor=admin)
         plugin_services.set_enabled(merchant, PLUGIN, True)
         stores = []
@@ -99,9 +128,10 @@ def spa(live_server):
                                                 "name": name, "service_ids": [massage.id]})
         setup.create_resource(merchant.id, {"store_id": first.id, "kind": "room",
                                             "name": "Phòng 1", "service_ids": [massage.id]})
-        register_user(email=CONSUMER, password=PASSWORD, full_name="Lê Thị Thu", locale="en")
+        register_user(email=consumer_email, password=PASSWORD, full_name="Lê Thị Thu",
+                      locale="en")
         db.session.commit()
-        made = Spa(merchant.slug, listing.slug, first.id, first.name,
+        made = Spa(owner_email, consumer_email, merchant.slug, listing.slug, first.id, first.name,
                    (utcnow().astimezone(SAIGON) + timedelta(days=2)).date())
         db.session.remove()
     return made
@@ -234,7 +264,7 @@ def test_book_anyone_for_a_massage_get_the_ics_move_it_and_staff_check_in(
     expect(page.locator(".flash")).to_contain_text("Your booking is moved to")
     expect(page.locator("[data-booking-time]")).to_contain_text("14:00–15:00")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Confirmed")
-    page.get_by_role("link", name="My bookings").click()
+    page.locator("main").get_by_role("link", name="My bookings").click()
     entry = page.locator(f"#upcoming [data-booking={reference}]")
     expect(entry).to_have_attribute("data-state", "confirmed")
     expect(entry).to_contain_text(
@@ -285,5 +315,86 @@ def test_book_anyone_for_a_massage_get_the_ics_move_it_and_staff_check_in(
     page.goto(f"/bookings/{reference}")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Checked in")
     expect(page.locator("img[data-booking-qr]")).to_have_count(0)
+    assert not problems
+    expect_ok(page, live_server)
+
+
+def test_pay_a_deposit_by_transfer_staff_see_it_arrive_then_cancel_and_get_it_back(
+        new_context, live_server, deposit_spa, screenshot_dir):
+    """The same spa asks a ₫100,000 deposit by VietQR transfer: the booking is confirmed
+    once staff see the money, and cancelling before the cut-off pays it back."""
+    spa = deposit_spa
+    problems: list[str] = []
+    page = new_context(locale="en-US").new_page()
+    watch(page, problems)
+    log_in(page, spa.consumer)
+    page.goto(f"/m/{spa.slug}/book/{spa.listing_slug}?store_id={spa.store_id}"
+              f"&day={spa.day.isoformat()}")
+    times = page.locator("#times")
+    times.get_by_label("11:00–12:00").check()
+    times.get_by_role("button", name="Hold this time").click()
+
+    # Held: the page asks for the deposit with the shop's online ways to pay only.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your booking")
+    pay = page.locator("form.pay-ahead")
+    expect(pay.locator("legend")).to_have_text("Pay ₫100,000 now to book")
+    expect(page.get_by_role("button", name="Confirm (pay at the store)")).to_have_count(0)
+    expect(pay.get_by_label(re.compile("Pay at the store"))).to_have_count(0)
+    expect(page.locator("[data-booking-price]")).to_contain_text(
+        "₫100,000 paid now to book, the rest at the store")
+    pay.get_by_label("Bank transfer (VietQR)").check()
+    pay.get_by_role("button", name="Pay and book").click()
+
+    # The order pays for the booking: the transfer's QR code and a way back to the booking.
+    expect(page).to_have_url(re.compile(r"/orders/DH"))
+    expect(page.locator("h1 .badge")).to_have_text("Waiting for payment")
+    expect(page.locator("main")).to_contain_text("Appointment, paid ahead")
+    expect(page.locator("[data-vietqr] [data-amount]")).to_have_text("₫100,000")
+    back = page.locator("[data-booking-link]")
+    reference = re.search(r"BK-[0-9A-Z]+", back.inner_text()).group(0)
+    number = re.search(r"DH[0-9A-Z]+", page.get_by_role("heading", level=1).inner_text()
+                       ).group(0)
+    if screenshot_dir:
+        page.screenshot(path=str(screenshot_dir / "booking-deposit-order.png"), full_page=True)
+    expect_ok(page, live_server)
+
+    # Staff see the transfer waiting with the others and confirm the money arrived.
+    staff = new_context(locale="en-US").new_page()
+    watch(staff, problems)
+    log_in(staff, spa.owner)
+    staff.goto(f"/dashboard/{spa.slug}/pickup/{spa.store_id}")
+    staff.locator(".queue-awaiting").get_by_role("link", name=number).click()
+    expect(staff.locator("main")).to_contain_text("Paid ahead for a booking")
+    form = staff.locator("form.payment-form")
+    form.get_by_label("Amount received").fill("100.000")
+    form.get_by_role("button", name="Transfer received").click()
+    expect(staff.locator("h1 .badge")).to_have_text("Confirmed")
+    expect_ok(staff, live_server)
+
+    # Delivered after the commit: the order's event confirms the booking, whose mail (queued
+    # by that delivery, so sent by the next) says what is left to pay.
+    with live_server.app.app_context():
+        drain()
+        db.session.remove()
+    ((confirmation, calendar),) = calendar_mails(live_server, spa.consumer)
+    assert confirmation["Subject"] == f"Booking {reference} is confirmed"
+    assert "Paid ahead: ₫100,000. To pay at the store: ₫200,000." in \
+        confirmation.get_body(("plain",)).get_content()
+    assert the_event(calendar).decoded("dtstart") == at(spa.day, 11)
+    page.reload()
+    page.locator("a[data-booking-link]").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Confirmed")
+    expect(page.locator("[data-booking-price]")).to_contain_text(
+        "₫100,000 paid ahead, ₫200,000 at the store")
+    expect(page.locator("img[data-booking-qr]")).to_be_visible()
+    expect(page.locator("#cancel")).to_contain_text(
+        "After that, the shop keeps what you paid ahead.")
+
+    # Two days ahead is before the cut-off: cancelling pays the deposit back.
+    page.locator("#cancel").get_by_role("button", name="Cancel this booking").click()
+    expect(page.locator(".flash")).to_contain_text(f"Your booking {reference} is cancelled.")
+    page.goto(f"/orders/{number}")
+    expect(page.locator("h1 .badge")).to_have_text("Cancelled")
+    expect(page.locator("main")).to_contain_text("Refund ₫100,000 — paid back by the shop")
     assert not problems
     expect_ok(page, live_server)

@@ -246,6 +246,6 @@ def test_every_consumer_operation_needs_credentials(app, client):
                 response = client.open(url, method=method, json={"bad": True},
                                        headers=headers)
                 assert response.status_code == 401, (method, url, headers)
-    # 11 of the core, 3 of the card plugin (payment_stripe), 6 of the appointments plugin
-    # (booking_appointments: hold, list, one, confirm, cancel, reschedule).
-    assert seen == 20
+    # 11 of the core, 3 of the card plugin (payment_stripe), 7 of the appointments plugin
+    # (booking_appointments: hold, list, one, confirm, pay, cancel, reschedule).
+    assert seen == 21

@@ -126,3 +126,97 @@ def test_anyone_available_fills_every_free_pair_and_no_more(tmp_path, kind, cust
         outcomes = _taken(all_at_once(customers, lambda i: _hold(app, ids, i)))
         assert outcomes == Counter({"held": 2, "409": customers - 2}), outcomes
         assert _overlaps(app) == (0, 2)
+
+
+# --- group sessions ---------------------------------------------------------------------------
+
+SEATS = 12
+
+
+def _studio(app, *, customers: int) -> dict:
+    """The spa's yoga class: 12 places, parties of up to 3, one teacher, a studio for 12."""
+    setup = booking_module("setup")
+    ids = _spa(app, customers=customers, therapists=1, rooms=1)
+    with app.app_context():
+        from marketplace.stores.models import Store
+
+        models = booking_module("models")
+        store = db.session.get(Store, ids["store"])
+        listing = create_listing(store.merchant, {"title": "Yoga", "kind": "service",
+                                                  "duration_minutes": 60, "price": 150000})
+        change_status(listing, "publish")
+        yoga = setup.configure_service(listing, {
+            "needs_staff": True, "needs_resource": True, "buffer_after_minutes": 15,
+            "seats": SEATS, "party_max": 3, "store_ids": [store.id]})
+        for resource in db.session.scalars(sa.select(models.Resource)):
+            setup.update_resource(resource, {"service_ids": [yoga.id], "capacity": SEATS}
+                                  if not resource.is_staff else {"service_ids": [yoga.id]})
+        db.session.commit()
+        ids["service"] = yoga.id
+        db.session.remove()
+    return ids
+
+
+def _hold_places(app, ids: dict, index: int, party: int) -> str:
+    from marketplace.accounts.models import User
+    from marketplace.stores.models import Store
+
+    bookings, models = booking_module("booking"), booking_module("models")
+    with app.app_context():
+        try:
+            bookings.hold(db.session.get(models.ServiceSetup, ids["service"]),
+                          db.session.get(Store, ids["store"]), at(16),
+                          customer=db.session.get(User, ids["users"][index]), party=party,
+                          now=NOW)
+            db.session.commit()
+            return f"held {party}"
+        except MarketplaceError as refused:
+            db.session.rollback()
+            return f"{refused.status} {refused.code}"
+        finally:
+            db.session.remove()
+
+
+def _session_rows(app) -> list[tuple[int, int]]:
+    """(seats_taken, the parties of its held bookings) of every session."""
+    models = booking_module("models")
+    with app.app_context():
+        rows = [(s.seats_taken, db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(models.Booking.party_size), 0))
+            .where(models.Booking.session_id == s.id, models.Booking.state == "held")))
+            for s in db.session.scalars(sa.select(models.Session))]
+        db.session.remove()
+    return rows
+
+
+@pytest.mark.parametrize("kind, customers", [
+    ("sqlite", 30),
+    pytest.param("postgres", 200, marks=pytest.mark.postgres),
+])
+def test_many_customers_open_one_class_together_and_exactly_its_places_are_taken(
+        tmp_path, kind, customers):
+    # Nobody has booked the 16:00 class yet: they all try to open it at once. One session
+    # is opened, the others join it, and 12 get a place.
+    with fresh_database_app(kind, tmp_path, "class", SQLALCHEMY_ENGINE_OPTIONS=POOL) as app:
+        ids = _studio(app, customers=customers)
+        outcomes = all_at_once(customers, lambda i: _hold_places(app, ids, i, 1))
+        assert outcomes == Counter({"held 1": SEATS, "409 session_full": customers - SEATS}), \
+            outcomes
+        assert _session_rows(app) == [(SEATS, SEATS)]
+        assert _overlaps(app) == (0, SEATS)
+
+
+@pytest.mark.parametrize("kind, customers", [
+    ("sqlite", 30),
+    pytest.param("postgres", 200, marks=pytest.mark.postgres),
+])
+def test_parties_of_one_to_three_never_take_more_than_the_places(tmp_path, kind, customers):
+    with fresh_database_app(kind, tmp_path, "parties", SQLALCHEMY_ENGINE_OPTIONS=POOL) as app:
+        ids = _studio(app, customers=customers)
+        outcomes = all_at_once(customers, lambda i: _hold_places(app, ids, i, 1 + i % 3))
+        held = sum(int(o.split()[1]) * n for o, n in outcomes.items() if o.startswith("held"))
+        # Every customer is answered: a place, or "full" (409), never an error.
+        assert sum(outcomes.values()) == customers, outcomes
+        assert set(outcomes) <= {"held 1", "held 2", "held 3", "409 session_full"}, outcomes
+        [(taken, parties)] = _session_rows(app)
+        assert taken == parties == held <= SEATS, outcomes

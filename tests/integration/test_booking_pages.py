@@ -659,3 +659,96 @@ def test_the_stores_are_listed_nearest_first_once_the_customer_shares_where_they
     assert far.index("Spa Sen Quận 1") < far.index("Spa Sen Hoàn Kiếm")
     broken = client.get(book_url(spa), query_string={"lat": "north", "lng": "1"})
     assert broken.status_code == 200  # a mangled position loses the order only
+
+
+def test_a_deposit_is_set_up_paid_on_the_booking_page_and_kept_only_as_said(
+        client, db, spa, dash, login, owner_of, buyer, bookings, models):
+    login(owner_of(spa.merchant).user)
+    page = f"{dash}/services/{spa.listing.id}"
+    form = {"buffer_after_minutes": "15", "step_minutes": "30", "lead_minutes": "60",
+            "needs_staff": "on", "needs_resource": "on", "is_active": "on",
+            "store_ids": [str(spa.store.id)], "payment": "deposit"}
+    refused = client.post(page, data={**form, "deposit_amount": "300000"})
+    assert refused.status_code == 422 and "A deposit is less than the price" in text(refused)
+    assert client.post(page, data={**form, "deposit_amount": "100000"}).status_code == 303
+    db.session.refresh(spa.service)
+    assert (spa.service.payment, spa.service.deposit_amount) == ("deposit", 100000)
+    plugin_services.update_merchant_settings(spa.merchant, "payment_vietqr", {
+        "bank_bin": "970436", "account_number": "1023456789", "account_name": "Spa Sen"})
+    plugin_services.set_enabled(spa.merchant, "payment_vietqr", True)
+    booking = bookings.hold(spa.service, spa.store, at(10), customer=buyer)
+    db.session.commit()
+
+    login(buyer)
+    shown = text(client.get(f"/bookings/{booking.reference}"))
+    assert "Pay ₫100,000 now to book" in shown and 'value="vietqr"' in shown
+    assert "Confirm (pay at the store)" not in shown
+    assert 'value="pay_at_store"' not in shown  # the counter cannot take money ahead
+    paying = client.post(f"/bookings/{booking.reference}/pay",
+                         data={"payment_provider": "vietqr"})
+    assert paying.status_code == 303
+    db.session.refresh(booking)
+    order = booking.order
+    assert paying.headers["Location"].endswith(f"/orders/{order.number}")
+    order_page = text(client.get(f"/orders/{order.number}"))
+    assert "Appointment, paid ahead" in order_page and "Deposit: Massage 60 phút" in order_page
+    assert booking.reference in order_page  # the order links back to its booking
+    assert "Cancel this order" not in order_page and "Pickup code" not in order_page
+    assert client.post(f"/bookings/{booking.reference}/confirm").status_code == 422
+    assert "Waiting for your payment of order" in text(
+        client.get(f"/bookings/{booking.reference}"))
+    # Staff confirm the transfer; the order's event confirms the booking; the calendar says
+    # what is left to take at the counter.
+    from marketplace.orders import lifecycle
+    from marketplace.orders.audit import Actor
+    from marketplace.outbox.services import drain
+
+    lifecycle.payment_received(order, 100000, actor=Actor.staff(owner_of(spa.merchant).user))
+    db.session.commit()
+    drain()
+    db.session.refresh(booking)
+    assert booking.state == "confirmed"
+    login(owner_of(spa.merchant).user)
+    calendar = text(client.get(f"{dash}/calendar/{spa.store.id}?day={DAY.isoformat()}"))
+    assert "Paid ahead ₫100,000 · at the counter ₫200,000" in calendar
+    assert f'/orders/{order.id}"' in calendar
+
+
+def test_a_logged_in_customer_finds_my_bookings_in_the_header(client, db, login, buyer):
+    assert "My bookings" not in text(client.get("/"))  # nothing of theirs to show yet
+    login(buyer)
+    home = text(client.get("/"))
+    assert 'href="/bookings">My bookings</a>' in home
+
+
+def test_a_group_class_shows_places_left_and_sits_once_on_the_calendar(
+        client, db, spa, dash, login, owner_of, bookings, buyer, make_user, make_listing,
+        models):
+    setup = booking_module("setup")
+    listing = make_listing(spa.merchant, kind="service", title="Yoga buổi sáng",
+                           duration_minutes=60, price=120000)
+    yoga = setup.configure_service(listing, {
+        "needs_staff": True, "needs_resource": True, "step_minutes": 60, "seats": 12,
+        "party_max": 4, "store_ids": [spa.store.id]})
+    teacher, room = spa.therapists[0], spa.rooms[0]
+    setup.update_resource(teacher, {"service_ids": [spa.service.id, yoga.id]})
+    setup.update_resource(room, {"service_ids": [spa.service.id, yoga.id], "capacity": 12})
+    bookings.hold(yoga, spa.store, at(10), customer=buyer, party=3)
+    db.session.commit()
+    page = text(client.get(f"/m/{spa.merchant.slug}/book/{listing.slug}?day={DAY.isoformat()}"))
+    ten = re.search(rf'value="{re.escape(at(10).isoformat())}".*?</label>', page, re.DOTALL)
+    assert "9 places left" in ten.group(0)
+    assert "12 places left" in page  # 11:00 onwards: a new class would have them all
+    assert "Anyone available" not in page  # nobody chooses a class's teacher
+    login(make_user(full_name="Lê Văn Cường"))
+    held = client.post(f"/m/{spa.merchant.slug}/book/{listing.slug}", data={
+        "store_id": spa.store.id, "day": DAY.isoformat(), "staff_id": "", "party": "2",
+        "start": at(10).isoformat()})
+    assert held.status_code == 303, text(held)
+    login(owner_of(spa.merchant).user)
+    calendar = text(client.get(f"{dash}/calendar/{spa.store.id}?day={DAY.isoformat()}"))
+    column = re.search(rf'data-resource="{teacher.id}">(.*?)</section>', calendar,
+                       re.DOTALL).group(1)
+    assert column.count("data-session=") == 1 and column.count("data-booking=") == 2
+    assert "5 of 12 places taken" in column
+    assert "Trần Thị Bình (3), Lê Văn Cường (2)" in column

@@ -5,6 +5,7 @@ input is a 422 naming the field and changes nothing; someone else's objects are 
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -542,6 +543,7 @@ def test_the_operations_are_in_the_openapi_document(client):
         ("post", "/api/v1/consumer/bookings"), ("get", "/api/v1/consumer/bookings"),
         ("get", "/api/v1/consumer/bookings/{reference}"),
         ("post", "/api/v1/consumer/bookings/{reference}/confirm"),
+        ("post", "/api/v1/consumer/bookings/{reference}/payment"),
         ("post", "/api/v1/consumer/bookings/{reference}/cancel"),
         ("post", "/api/v1/consumer/bookings/{reference}/reschedule")]
     for method, path in consumer_ops:
@@ -575,3 +577,63 @@ def test_the_stores_of_a_service_nearest_first(client, db, spa, make_store):
     near_saigon = client.get(url, query_string={"lat": 10.78, "lng": 106.70}).get_json()
     assert [s["id"] for s in near_saigon] == [spa.store.id, hanoi.id]
     assert_problem(client.get(url, query_string={"lat": 200, "lng": 1}), 422)
+
+
+def test_a_group_service_has_places_and_each_start_says_how_many_are_left(
+        client, db, clock, make_merchant, make_store, make_listing, owner_of, api_token,
+        buyer, make_user):
+    merchant = make_merchant(name="Yoga Sen")
+    plugin_services.set_enabled(merchant, PLUGIN, True)
+    store = make_store(merchant, hours=NINE_TO_SIX)
+    listing = make_listing(merchant, kind="service", title="Yoga buổi sáng",
+                           duration_minutes=60, price=120000)
+    db.session.commit()
+    owner = bearer(api_token(owner_of(merchant)))
+    api = "/api/v1/booking"
+    setup = {"store_ids": [store.id], "step_minutes": 60, "needs_resource": True,
+             "lead_minutes": 0, "seats": 12, "party_max": 13}
+    too_large = client.put(f"{api}/services/{listing.id}", headers=owner, json=setup)
+    assert "party_max" in assert_problem(too_large, 422)["errors"]
+    put = client.put(f"{api}/services/{listing.id}", headers=owner,
+                     json=setup | {"party_max": 4})
+    assert put.status_code == 200, put.get_json()
+    service = put.get_json()
+    assert (service["seats"], service["party_max"]) == (12, 4)
+    for body in ({"name": "Cô Lan"}, {"kind": "room", "name": "Phòng tập", "capacity": 12}):
+        made = client.post(f"{api}/resources", headers=owner,
+                           json={"store_id": store.id, "service_ids": [service["id"]]} | body)
+        assert made.status_code == 201, made.get_json()
+    teacher = db.session.scalars(sa.select(models().Resource).where(
+        models().Resource.name == "Cô Lan")).one()
+    yoga = SimpleNamespace(listing=listing, store=store)  # what availability() and hold() use
+
+    def ten(**params):
+        free = availability(client, yoga, **params)
+        assert free.status_code == 200, free.get_json()
+        return next((s for s in free.get_json()["slots"] if s["start"] == at(10).isoformat()),
+                    None)
+
+    assert ten()["seats_left"] == 12
+    headers = consumer(db, buyer)
+    held = hold(client, headers, yoga, at(10), party_size=3)
+    assert held.status_code == 201, held.get_json()
+    assert held.get_json()["staff"]["name"] == "Cô Lan"
+    slot = ten()
+    assert (slot["seats_left"], slot["staff_ids"]) == (9, [teacher.id])
+    assert ten(party=4)["seats_left"] == 9
+    # A group session comes with its instructor: choosing one is refused, not ignored.
+    refused = availability(client, yoga, staff=teacher.id)
+    assert assert_problem(refused, 422, "staff_choice_refused")["errors"].keys() == {"staff"}
+    other = consumer(db, make_user())
+    assert_problem(hold(client, other, yoga, at(10),
+                        staff_id=teacher.id), 422, "staff_choice_refused")
+    for _ in range(2):
+        assert hold(client, consumer(db, make_user()), yoga, at(10),
+                    party_size=4).status_code == 201
+    full = assert_problem(hold(client, other, yoga, at(10),
+                               party_size=2), 409, "session_full")
+    assert full["seats_left"] == 1
+    assert ten(party=2) is None and ten()["seats_left"] == 1
+    calendar = client.get(f"{api}/bookings", headers=owner,
+                          query_string={"store": store.id, "date": DAY.isoformat()}).get_json()
+    assert len(calendar) == 3 and len({b["session_id"] for b in calendar}) == 1

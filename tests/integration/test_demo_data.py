@@ -7,7 +7,8 @@ would otherwise show up in every other test's pages.
 from __future__ import annotations
 
 import contextlib
-from datetime import date
+import importlib
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -222,3 +223,154 @@ def test_every_shop_takes_cards_and_the_transfer_shop_has_its_payout_account(dem
     assert (account.bank_code, account.account_number, account.holder) == (
         "970436", "1023456789", "CONG TY TNHH SUONG SOM")
     assert account_for(merchants["moc-lan"].id, "VND") is None
+
+
+# -- the booking plugin's demo rows (marketplace_demo_data) ----------------------------------
+
+SPA = "lua-spa"
+# Monday 2026-12-14, 08:00 in Hồ Chí Minh City: the spa is closed on Mondays, so the next
+# open day is Tuesday the 15th (no holiday at any of its stores).
+MONDAY_MORNING = datetime(2026, 12, 14, 1, 0, tzinfo=UTC)
+MONDAY, TUESDAY = date(2026, 12, 14), date(2026, 12, 15)
+
+
+def booking(name: str):
+    """A module of the built-in booking plugin, as the platform imported it."""
+    return importlib.import_module(f"marketplace_builtins.booking_appointments.{name}")
+
+
+def spa_services(session) -> dict[str, object]:
+    """The spa's published services by title."""
+    merchant = session.scalars(sa.select(Merchant).where(Merchant.slug == SPA)).one()
+    return {listing.title: listing for listing in session.scalars(sa.select(Listing).where(
+        Listing.merchant_id == merchant.id, Listing.kind == "service",
+        Listing.status == "published"))}
+
+
+def spa_store(session, slug: str = "le-van-sy") -> Store:
+    return session.scalars(sa.select(Store).where(Store.slug == slug)).one()
+
+
+def test_the_demo_spa_has_switched_the_booking_plugin_on(demo_db):
+    from marketplace.plugins.manager import current_platform
+
+    merchant = demo_db.session.scalars(sa.select(Merchant).where(Merchant.slug == SPA)).one()
+    assert "booking_appointments" in current_platform().merchant_enabled(merchant)
+    others = demo_db.session.scalars(sa.select(Merchant).where(Merchant.slug != SPA))
+    assert not any("booking_appointments" in current_platform().merchant_enabled(m)
+                   for m in others)
+
+
+def test_every_spa_service_is_set_up_with_staff_and_rooms_at_every_store(demo_db):
+    setup = booking("setup")
+    resources = booking("booking")
+    services = spa_services(demo_db.session)
+    assert len(services) >= 20
+    stores = {s.slug for s in demo_db.session.scalars(sa.select(Store).join(Merchant).where(
+        Merchant.slug == SPA))}
+    for title, listing in services.items():
+        service = setup.setup_of(listing)
+        assert service is not None and service.is_active, title
+        assert (service.step_minutes, service.lead_minutes, service.horizon_days) == (30, 60, 30)
+        assert {s.slug for s in service.stores} == stores, title
+        for store in service.stores:  # someone (and a room, if it takes one) at every store
+            serving = resources.setup_resources(service, store)
+            assert any(r.is_staff for r in serving), (title, store.slug)
+            assert any(not r.is_staff for r in serving) == service.needs_resource, title
+    # A massage takes a therapist and a room; a haircut or nails a person only.
+    assert setup.setup_of(services["Massage Thái truyền thống"]).needs_resource
+    assert setup.setup_of(services["Massage Thái truyền thống"]).buffer_after_minutes == 15
+    assert not setup.setup_of(services["Cắt tóc nam"]).needs_resource
+    assert not setup.setup_of(services["Sơn gel tay"]).needs_resource
+
+
+def test_every_spa_store_has_staff_on_shifts_and_three_rooms(demo_db):
+    from marketplace.stores.hours import Schedule
+
+    models = booking("models")
+    stores = list(demo_db.session.scalars(sa.select(Store).join(Merchant).where(
+        Merchant.slug == SPA)))
+    assert len(stores) == 3
+    for store in stores:
+        rows = list(demo_db.session.scalars(sa.select(models.Resource).where(
+            models.Resource.store_id == store.id)))
+        staff = [r for r in rows if r.is_staff]
+        rooms = sorted(r.capacity for r in rows if not r.is_staff)
+        assert 3 <= len(staff) <= 4 and rooms == [1, 1, 2], store.slug
+        opening = Schedule.for_store(store).weekly
+        shifts = set()
+        for person in staff:
+            assert person.hours, person.name  # hours of their own, not "whenever open"
+            for row in person.hours:
+                assert row.weekday != 0, person.name  # the spa is closed on Mondays
+                assert any(i.opens <= row.opens and row.closes <= i.closes
+                           for i in opening[row.weekday]), person.name
+            shifts.add(tuple((h.weekday, h.opens, h.closes) for h in person.hours))
+        assert len(shifts) == len(staff), store.slug  # nobody shares a shift
+
+
+def test_a_massage_has_free_times_on_the_next_open_day(demo_db):
+    setup = booking("setup")
+    slots_of = booking("booking").day_slots
+    massage = setup.setup_of(spa_services(demo_db.session)["Massage body tinh dầu thư giãn"])
+    store = spa_store(demo_db.session)
+    assert slots_of(massage, store, MONDAY, now=MONDAY_MORNING) == []  # closed on Mondays
+    slots = slots_of(massage, store, TUESDAY, now=MONDAY_MORNING)
+    assert len(slots) >= 10
+    assert all(slot.staff_ids and slot.resource_ids for slot in slots)  # a therapist, a room
+    # The morning and the evening therapist are different people.
+    assert set(slots[0].staff_ids) != set(slots[-1].staff_ids)
+
+
+def test_a_spa_service_page_has_the_book_button(demo):
+    app, *_ = demo
+    client = app.test_client()
+    page = client.get("/m/lua-spa/l/massage-thai-truyen-thong",
+                      headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "data-book" in html and "/m/lua-spa/book/massage-thai-truyen-thong" in html
+    assert client.get("/m/lua-spa/book/massage-thai-truyen-thong").status_code == 200
+
+
+def test_the_couple_package_takes_two_a_couple_room_and_a_deposit(demo_db):
+    models = booking("models")
+    setup = booking("setup")
+    prepay = booking("prepay")
+    services = spa_services(demo_db.session)
+    couple_listing = services["Gói thư giãn cặp đôi 120 phút"]
+    couple = setup.setup_of(couple_listing)
+    assert (couple.party_min, couple.party_max, couple.needs_resource) == (2, 2, True)
+    assert (couple.payment, couple.deposit_amount) == ("deposit", 300000)
+    assert prepay.due_ahead(couple, setup.service_price(couple_listing)) == 300000
+    assert "đặt cọc 300.000₫" in couple_listing.description  # its text says so, too
+    massage_listing = services["Massage body đá nóng"]
+    massage = setup.setup_of(massage_listing)
+    assert prepay.due_ahead(massage, setup.service_price(massage_listing)) == 0  # at the spa
+    slots = booking("booking").day_slots(couple, spa_store(demo_db.session), TUESDAY,
+                                         now=MONDAY_MORNING, party=2)
+    rooms = {demo_db.session.get(models.Resource, i) for slot in slots
+             for i in slot.resource_ids}
+    assert slots and {(r.name, r.capacity) for r in rooms} == {("Phòng đôi", 2)}
+
+
+def test_loading_again_creates_and_changes_no_booking_rows(demo):
+    from marketplace.plugins.models import MerchantPlugin
+
+    app, *_ = demo
+    models = booking("models")
+    tables = [models.ServiceSetup.__table__, models.Resource.__table__,
+              models.WorkingHours.__table__, models.resource_services, models.service_stores,
+              MerchantPlugin.__table__]
+
+    def rows():  # every column of every row: a replaced or edited row shows too
+        return [sorted(map(tuple, db.session.execute(sa.select(t)).all()), key=repr)
+                for t in tables]
+
+    with app.app_context():
+        before = rows()
+        assert all(before)
+        load_demo_data()
+        assert rows() == before
+        db.session.rollback()
+

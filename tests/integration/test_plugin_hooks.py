@@ -1,16 +1,19 @@
 """Every hookspec, called the way the platform calls it, reaches a plugin with its arguments.
 
 The test plugins are in tests/support/plugin_dirs/good: ``recorder`` (merchant level, every
-merchant-scoped hook) and ``platform_tools`` (platform level, the start-up hooks).
+merchant-scoped hook) and ``platform_tools`` (platform level, the start-up hooks and the demo
+hook).
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from markupsafe import Markup
 
 from marketplace.outbox.services import drain
-from marketplace.plugins import services
+from marketplace.plugins import SlotQuery, TakenSlot, services
 from marketplace.plugins.events import emit
 from marketplace.plugins.hookspecs import PriceAdjustment
 from marketplace.plugins.manager import current_platform
@@ -62,7 +65,18 @@ def test_marketplace_register_carriers(papp):
 
 
 def test_marketplace_register_slot_sources(papp):
-    assert current_platform().slot_sources.get("counter").plugin == "platform_tools"
+    counter = current_platform().slot_sources.get("counter")
+    assert counter.plugin == "platform_tools"
+    end = NOW + timedelta(hours=1)
+    slot = TakenSlot(booking_id=7, reference="BK-7", merchant_id=1, store_id=2, listing_id=3,
+                     resource_ids=(4, 5), starts_at=NOW, ends_at=end)
+    day = SlotQuery(merchant_id=1, store_id=2, listing_id=3, resource_ids=(5, 6),
+                    starts_at=NOW - timedelta(hours=8), ends_at=NOW + timedelta(hours=8))
+    counter.hold(slot)
+    assert [(b.resource_id, b.starts_at, b.ends_at) for b in counter.availability(day)] == [
+        (5, NOW, end)]  # only the resources asked about
+    counter.release(slot)
+    assert counter.availability(day) == []
 
 
 def test_marketplace_register_code_formats(papp):
@@ -124,6 +138,19 @@ def test_marketplace_migration_locations(papp):
 def test_marketplace_prepare_jinja_env(papp):
     assert papp.jinja_env.filters["shout"]("xin chào") == "XIN CHÀO!"
     assert "slot" in papp.jinja_env.globals  # the core's own implementation
+
+
+# -- the demo hook ---------------------------------------------------------------------------
+
+def test_marketplace_demo_data(papp, shop, make_merchant):
+    handed = current_platform().plugins["platform_tools"].module.DEMO_SHOPS
+    handed.clear()
+    other = make_merchant()  # enabled nothing: the hook is platform level, every plugin asked
+    current_platform().add_demo_data({"spa": shop, "cafe": other})
+    assert handed == [{"spa": shop, "cafe": other}]
+    with pytest.raises(RuntimeError, match="broken shop"):  # a developer's command: loud
+        current_platform().add_demo_data({"broken": shop})
+    assert len(handed) == 1
 
 
 # -- validation and pricing ------------------------------------------------------------------

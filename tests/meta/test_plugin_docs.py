@@ -63,7 +63,8 @@ def test_every_provider_method_is_documented_with_its_signature(cls):
             assert signature_line(name, member) in PLUGINS_DOC, f"{cls.__name__}.{name}"
 
 
-@pytest.mark.parametrize("cls", [PluginInfo, Setting], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", [PluginInfo, Setting, providers.SlotQuery, providers.BusyTime,
+                                 providers.TakenSlot], ids=lambda c: c.__name__)
 def test_metadata_fields_are_documented(cls):
     for field in dataclasses.fields(cls):
         assert f"{field.name}: {field.type}" in PLUGINS_DOC, f"{cls.__name__}.{field.name}"

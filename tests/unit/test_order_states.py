@@ -58,7 +58,7 @@ def test_each_pair_is_allowed_by_the_table_or_refused(name, state, event):
 EXPECTED_ORDER = {
     "pending_payment": {"pay": "confirmed", "cancel": "cancelled", "expire": "expired"},
     "confirmed": {"prepare": "preparing", "mark_ready": "ready", "cancel": "cancelled",
-                  "no_show": "no_show"},
+                  "no_show": "no_show", "serve": "collected"},
     "preparing": {"mark_ready": "ready", "cancel": "cancelled", "no_show": "no_show"},
     "ready": {"collect": "collected", "decline": "declined", "cancel": "cancelled",
               "no_show": "no_show"},

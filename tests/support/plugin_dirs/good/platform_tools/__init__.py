@@ -1,16 +1,19 @@
-"""A platform-level plugin using the start-up hooks: providers, CLI, Jinja, migrations."""
+"""A platform-level plugin using the start-up hooks (providers, CLI, Jinja, migrations) and the
+demo hook."""
 
 from pathlib import Path
 
 import click
 
 from marketplace.plugins import (
+    BusyTime,
     Carrier,
     CodeFormat,
     CodeKind,
     PaymentProvider,
     PluginInfo,
     SlotSource,
+    TakenSlot,
     hookimpl,
 )
 
@@ -65,16 +68,24 @@ class Walker(Carrier):
 
 
 class Counter(SlotSource):
+    """A service counter's own tally: the time of every booking it was told of, in memory."""
+
     identifier = "counter"
 
-    def availability(self, listing, store, day, **options):
-        return []
+    def __init__(self):
+        self.taken: dict[int, TakenSlot] = {}
 
-    def hold(self, slot, **context):
-        return slot
+    def availability(self, query):
+        return [BusyTime(resource_id, slot.starts_at, slot.ends_at)
+                for slot in self.taken.values() if slot.booking_id != query.booking_id
+                and slot.starts_at < query.ends_at and slot.ends_at > query.starts_at
+                for resource_id in slot.resource_ids if resource_id in query.resource_ids]
 
-    def release(self, hold):
-        return None
+    def hold(self, slot):
+        self.taken[slot.booking_id] = slot
+
+    def release(self, slot):
+        self.taken.pop(slot.booking_id, None)
 
 
 class Plain(CodeFormat):
@@ -158,3 +169,14 @@ def marketplace_prepare_jinja_env(env):
 @hookimpl
 def marketplace_migration_locations():
     return str(Path(__file__).parent / "migrations" / "versions")
+
+
+DEMO_SHOPS: list = []
+
+
+@hookimpl
+def marketplace_demo_data(shops):
+    # Records what it is handed; a shop named "broken" shows that a failure aborts the load.
+    if "broken" in shops:
+        raise RuntimeError("no demo for a broken shop")
+    DEMO_SHOPS.append(dict(shops))

@@ -3,6 +3,7 @@
 from .accounts.models import PersonalAccessToken, User
 from .cart.models import Cart, CartLine
 from .catalog.models import Category, Listing, ListingImage, ListingTag, Variant
+from .delivery.models import DeliveryAddress, Shipment, ShipmentEventRecord, ShipmentLine
 from .fulfilment.models import PickupSlotLoad
 from .idempotency import IdempotencyRecord
 from .inventory.models import StockLevel, StockMovement
@@ -26,14 +27,16 @@ from .stores.models import OpeningInterval, Store, StoreException
 from .vouchers.models import Campaign, Voucher
 
 __all__ = [
-    "AuditEntry", "Campaign", "Cart", "CartLine", "Category", "Checkout", "IdempotencyRecord",
+    "AuditEntry", "Campaign", "Cart", "CartLine", "Category", "Checkout", "DeliveryAddress",
+    "IdempotencyRecord",
     "Invitation",
     "LedgerEntry", "Listing", "ListingImage", "ListingTag", "Membership", "Merchant",
     "MerchantPlugin", "MerchantStatusChange", "OpeningInterval", "Order", "OrderAdjustment",
     "OrderLine", "OutboxMessage", "Payment", "Payout", "PayoutAccount", "PayoutEntry",
     "PayoutEvent", "PersonalAccessToken", "PickupSlotLoad", "PlatformPlugin", "Poster",
     "PosterScan",
-    "PlatformSetting", "RedeemableCode", "RedemptionAttempt", "Refund", "StockLevel",
+    "PlatformSetting", "RedeemableCode", "RedemptionAttempt", "Refund", "Shipment",
+    "ShipmentEventRecord", "ShipmentLine", "StockLevel",
     "StockMovement", "Store",
     "StoreException", "StoreReturn", "StoreReturnLine", "User", "Variant", "Voucher",
 ]

@@ -21,13 +21,17 @@ from .providers import (  # noqa: E402
     Carrier,
     CodeFormat,
     CodeKind,
+    DeliveryQuote,
+    DeliveryRequest,
     ParsedCode,
     PaymentProvider,
     PayoutMethod,
     ProviderRegistry,
+    ShipmentInfo,
     SlotQuery,
     SlotSource,
     TakenSlot,
+    TrackingUpdate,
 )
 from .settings import Setting, SettingType  # noqa: E402
 
@@ -37,6 +41,8 @@ __all__ = [
     "Category",
     "CodeFormat",
     "CodeKind",
+    "DeliveryQuote",
+    "DeliveryRequest",
     "Level",
     "ParsedCode",
     "PaymentProvider",
@@ -45,9 +51,11 @@ __all__ = [
     "ProviderRegistry",
     "Setting",
     "SettingType",
+    "ShipmentInfo",
     "SlotQuery",
     "SlotSource",
     "TakenSlot",
+    "TrackingUpdate",
     "hookimpl",
     "hookspec",
 ]

@@ -4,10 +4,11 @@ A hook fans out to every plugin; a payment, a shipment or a slot belongs to exac
 provider, chosen by its ``identifier``. So keyed operations are methods on provider objects
 that plugins hand to the registration hooks (``marketplace_register_payment_providers`` …),
 and a registry per kind answers "which provider is ``stripe``?" and "which may this merchant
-use?". The domain records the methods receive (payments, shipments, codes) arrive with the
+use?". The domain records the methods receive (payments, codes) arrive with the
 issues that build those domains; until then their parameters are typed ``Any``. Slot sources
-speak in plain frozen records (``SlotQuery``, ``BusyTime``, ``TakenSlot``) so an outside
-calendar needs none of a booking plugin's tables.
+and carriers speak in plain frozen records (``SlotQuery``, ``BusyTime``, ``TakenSlot``;
+``DeliveryRequest``, ``DeliveryQuote``, ``ShipmentInfo``, ``TrackingUpdate``) so an outside
+calendar or courier needs none of the platform's tables.
 """
 
 from __future__ import annotations
@@ -102,28 +103,127 @@ class PaymentProvider(Provider):
         """Verify and apply a notification from the provider; returns the HTTP answer."""
 
 
+@dataclass(frozen=True)
+class DeliveryRequest:
+    """What a carrier is asked to price: one merchant's goods from one of its stores to a
+    customer's address. Positions are (latitude, longitude) in decimal degrees; money is in
+    minor units of ``currency``; ``asked_at`` is an aware UTC instant (the windows of the
+    quotes start from it)."""
+
+    merchant_id: int
+    store_id: int
+    origin: tuple[float, float]
+    destination: tuple[float, float]
+    district: str
+    city: str
+    basket_total: int
+    currency: str
+    cash_on_delivery: bool
+    asked_at: datetime
+
+
+@dataclass(frozen=True)
+class DeliveryQuote:
+    """One way a carrier offers to deliver: its price and promise, shown to the customer at
+    checkout and copied onto the shipment when chosen. ``carrier`` is the carrier's
+    ``identifier``; ``service`` a code of the carrier's own (``same_day``, ``express``)."""
+
+    carrier: str
+    service: str
+    label: str
+    fee: int
+    currency: str
+    window_start: datetime
+    window_end: datetime
+    cash_on_delivery: bool
+    inspect_before_accept: bool = False
+    delivery_attempts: int = 1
+    redelivery_fee: int = 0
+
+
+@dataclass(frozen=True)
+class ShipmentInfo:
+    """A shipment as a carrier sees it: enough to book, cancel or track it, none of the
+    platform's tables. ``tracking_reference`` is the carrier's own reference once
+    ``create_shipment`` returned it (``None`` before)."""
+
+    shipment_id: int
+    reference: str
+    merchant_id: int
+    store_id: int
+    origin: tuple[float, float]
+    destination: tuple[float, float]
+    recipient_name: str
+    recipient_phone: str
+    address: str
+    service: str
+    cod_amount: int
+    currency: str
+    tracking_reference: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class TrackingUpdate:
+    """One thing the carrier says happened to a shipment. ``event_id`` is the carrier's own
+    id of that news (the platform records each id once, so a replay changes nothing);
+    ``status`` is one of the shipment states (``picked_up``, ``in_transit``,
+    ``out_for_delivery``, ``delivered``, ``failed_attempt``, ``returning``,
+    ``returned_to_store``, ``cancelled``); ``cash_collected``: cash on delivery taken, in
+    minor units, when ``status`` is ``delivered``."""
+
+    event_id: str
+    status: str
+    occurred_at: datetime
+    note: str | None = None
+    cash_collected: int | None = None
+
+
 class Carrier(Provider):
-    """A delivery service: quotes, shipments and their tracking."""
+    """A delivery service: quotes, shipments and their tracking.
+
+    Like payments, nothing holds a row lock across a call to an outside carrier: a quote is
+    asked before anything is locked, and booking or cancelling goes through the outbox after
+    the commit that decided it, retried on failure. What a carrier reports (``track``, a
+    webhook) is applied by the platform's shipment service, which dedupes by
+    ``TrackingUpdate.event_id`` and never moves a shipment backwards."""
 
     @abstractmethod
-    def quote(self, shipment_request: Any) -> list:
-        """Prices and promised windows for delivering an order from a store to an address."""
+    def quote(self, request: DeliveryRequest) -> list[DeliveryQuote]:
+        """Prices and promised windows for delivering ``request`` from a store to an address,
+        cheapest first. An empty list means the carrier cannot deliver there (outside its
+        zones) or cannot take cash on delivery when ``request.cash_on_delivery`` asks for it.
+        Called while the customer chooses at checkout, before any row is locked: answer
+        fast and deterministically (the same request gives the same quotes). Raise a
+        ``MarketplaceError`` to tell the customer why; nothing is written."""
 
     @abstractmethod
-    def create_shipment(self, shipment: Any) -> Any:
-        """Book the delivery with the carrier; returns its tracking reference."""
+    def create_shipment(self, shipment: ShipmentInfo) -> str:
+        """Book the delivery with the carrier and return its tracking reference. Called
+        after the commit that created the shipment, outside any transaction's locks (the
+        outbox worker); retried when it raises anything but a ``ValidationError``, so use
+        ``shipment.reference`` as the idempotency key: one shipment is booked once. Raise
+        ``ValidationError`` when the carrier refuses for good."""
 
     @abstractmethod
-    def cancel(self, shipment: Any) -> Any:
-        """Cancel a booked delivery that has not been picked up."""
+    def cancel(self, shipment: ShipmentInfo) -> None:
+        """Cancel a booked delivery that has not left the store. Called after the commit
+        that cancelled the shipment, like ``create_shipment``; a repeat must be harmless.
+        Raise ``ValidationError`` when the carrier refuses (already picked up)."""
 
     @abstractmethod
-    def track(self, shipment: Any) -> list:
-        """The carrier's events for a shipment, oldest first."""
+    def track(self, shipment: ShipmentInfo) -> list[TrackingUpdate]:
+        """What the carrier knows happened to the shipment, oldest first (for carriers
+        without webhooks, polled by a job outside any lock). Updates already recorded may be
+        returned again: they are recognised by ``event_id`` and change nothing."""
 
     @abstractmethod
     def handle_webhook(self, request: Any) -> Any:
-        """Verify and apply a tracking notification from the carrier."""
+        """Verify and apply a tracking notification from the carrier; returns the HTTP
+        answer. Check the signature before reading anything and refuse a bad one without
+        writing; hand each update to the platform's shipment service, which raises
+        ``NotFound`` for an unknown shipment and ``InvalidTransition`` for an impossible
+        move."""
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,14 @@ hook).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from markupsafe import Markup
 
 from marketplace.outbox.services import drain
-from marketplace.plugins import SlotQuery, TakenSlot, services
+from marketplace.plugins import DeliveryRequest, ShipmentInfo, SlotQuery, TakenSlot, services
 from marketplace.plugins.events import emit
 from marketplace.plugins.hookspecs import PriceAdjustment
 from marketplace.plugins.manager import current_platform
@@ -61,7 +62,24 @@ def test_marketplace_register_payment_providers(papp, shop):
 
 
 def test_marketplace_register_carriers(papp):
-    assert current_platform().carriers.get("walker").quote(None) == [{"price": 15000}]
+    walker = current_platform().carriers.get("walker")
+    assert walker.plugin == "platform_tools"
+    near = DeliveryRequest(merchant_id=1, store_id=2, origin=(10.7769, 106.7009),
+                           destination=(10.7800, 106.7000), district="Quận 1", city="HCM",
+                           basket_total=300000, currency="VND", cash_on_delivery=False,
+                           asked_at=NOW)
+    [offer] = walker.quote(near)
+    assert (offer.carrier, offer.fee, offer.window_end) == ("walker", 15000,
+                                                            NOW + timedelta(hours=1))
+    assert walker.quote(replace(near, destination=(10.85, 106.70))) == []  # too far
+    assert walker.quote(replace(near, cash_on_delivery=True)) == []
+    parcel = ShipmentInfo(shipment_id=7, reference="GH-ABCDEFGH", merchant_id=1, store_id=2,
+                          origin=near.origin, destination=near.destination,
+                          recipient_name="Bình", recipient_phone="0901234567",
+                          address="12 Nguyễn Huệ", service="on_foot", cod_amount=0,
+                          currency="VND")
+    assert walker.create_shipment(parcel) == "W-GH-ABCDEFGH"
+    assert walker.track(parcel) == []
 
 
 def test_marketplace_register_slot_sources(papp):

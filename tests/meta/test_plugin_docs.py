@@ -64,7 +64,9 @@ def test_every_provider_method_is_documented_with_its_signature(cls):
 
 
 @pytest.mark.parametrize("cls", [PluginInfo, Setting, providers.SlotQuery, providers.BusyTime,
-                                 providers.TakenSlot], ids=lambda c: c.__name__)
+                                 providers.TakenSlot, providers.DeliveryRequest,
+                                 providers.DeliveryQuote, providers.ShipmentInfo,
+                                 providers.TrackingUpdate], ids=lambda c: c.__name__)
 def test_metadata_fields_are_documented(cls):
     for field in dataclasses.fields(cls):
         assert f"{field.name}: {field.type}" in PLUGINS_DOC, f"{cls.__name__}.{field.name}"

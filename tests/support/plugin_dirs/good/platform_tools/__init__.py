@@ -1,6 +1,7 @@
 """A platform-level plugin using the start-up hooks (providers, CLI, Jinja, migrations) and the
 demo hook."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -10,12 +11,17 @@ from marketplace.plugins import (
     Carrier,
     CodeFormat,
     CodeKind,
+    DeliveryQuote,
+    DeliveryRequest,
     PaymentProvider,
     PluginInfo,
+    ShipmentInfo,
     SlotSource,
     TakenSlot,
+    TrackingUpdate,
     hookimpl,
 )
+from marketplace.search.geo import haversine_m
 
 PLUGIN = PluginInfo(name="platform_tools", version="2.0.0", level="platform",
                     category="integration", description="Start-up hooks (test plugin).")
@@ -49,18 +55,27 @@ class CashDrawer(PaymentProvider):
 
 
 class Walker(Carrier):
+    """Delivers on foot within 2 km of the store, one flat price, no cash; books nothing
+    anywhere (its tracking reference is the shipment's own) and never has news."""
+
     identifier = "walker"
 
-    def quote(self, shipment_request):
-        return [{"price": 15000}]
+    def quote(self, request: DeliveryRequest) -> list[DeliveryQuote]:
+        if haversine_m(*request.origin, *request.destination) > 2000 \
+                or request.cash_on_delivery:
+            return []
+        return [DeliveryQuote(
+            carrier=self.identifier, service="on_foot", label="On foot", fee=15000,
+            currency=request.currency, window_start=request.asked_at,
+            window_end=request.asked_at + timedelta(hours=1), cash_on_delivery=False)]
 
-    def create_shipment(self, shipment):
-        return "W-1"
+    def create_shipment(self, shipment: ShipmentInfo) -> str:
+        return f"W-{shipment.reference}"
 
-    def cancel(self, shipment):
-        return "cancelled"
+    def cancel(self, shipment: ShipmentInfo) -> None:
+        return None
 
-    def track(self, shipment):
+    def track(self, shipment: ShipmentInfo) -> list[TrackingUpdate]:
         return []
 
     def handle_webhook(self, request):

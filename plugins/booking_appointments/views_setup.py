@@ -3,8 +3,6 @@ hours and blocks of time off. Everything here needs the right to manage stores."
 
 from __future__ import annotations
 
-import re
-
 from babel.dates import get_day_names
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -21,6 +19,13 @@ from marketplace.merchants.services import require
 from marketplace.stores.services import accessible_stores, get_accessible_store
 from marketplace.web.dashboard import requires
 from marketplace.web.forms import checkbox
+from marketplace.web.hours_form import (
+    BLANK_HOUR_ROWS,
+    service_rows,
+    typed_weekly,
+    weekly_field_errors,
+    weekly_rows,
+)
 
 from . import setup
 from .models import Block, Resource, ServiceSetup
@@ -29,9 +34,6 @@ from .views_dashboard import dashboard, member_resource, member_store, no_stores
 
 MANAGE = Permission.MANAGE_STORES
 SERVICE_FLAGS = ("needs_staff", "needs_resource", "is_active")
-HOURS_FIELD = re.compile(r"^hours-([0-6])-(\d{1,2})-(opens|closes|overnight)$")
-SERVICE_HOURS_ERROR = re.compile(r"^hours\[(\d+)\]")
-BLANK_HOUR_ROWS = 2
 
 
 # --- services ---------------------------------------------------------------------------------
@@ -172,48 +174,6 @@ def resources(store_id: int):
     return redirect(url_for(".resource", resource_id=created_id), code=303)
 
 
-def _weekly_rows(resource: Resource) -> dict[int, list[dict]]:
-    weekly: dict[int, list[dict]] = {day: [] for day in range(7)}
-    for row in resource.hours:
-        weekly[row.weekday].append({"opens": row.opens.strftime("%H:%M"),
-                                    "closes": row.closes.strftime("%H:%M"),
-                                    "overnight": row.overnight})
-    return weekly
-
-
-def _typed_hours() -> tuple[list[dict], list[str], dict[int, list[dict]]]:
-    """The weekly rows as typed (``hours-<weekday>-<n>-…``, the store page's names): the
-    rows for the service, each row's input prefix, and the rows per weekday to show again."""
-    cells: dict[tuple[int, int], dict] = {}
-    for key in request.form:
-        match = HOURS_FIELD.match(key)
-        if match:
-            cells.setdefault((int(match[1]), int(match[2])), {})[match[3]] = \
-                request.form.get(key, "").strip()
-    rows, prefixes = [], []
-    weekly: dict[int, list[dict]] = {day: [] for day in range(7)}
-    for (weekday, _n), cell in sorted(cells.items()):
-        opens, closes = cell.get("opens", ""), cell.get("closes", "")
-        if opens or closes:
-            row = {"opens": opens, "closes": closes,
-                   "overnight": cell.get("overnight") in ("on", "1", "true")}
-            rows.append({"weekday": weekday, **row})
-            prefixes.append(f"hours-{weekday}-{len(weekly[weekday])}-")
-            weekly[weekday].append(row)
-    return rows, prefixes, weekly
-
-
-def _hour_errors(fields: dict, prefixes: list[str]) -> dict:
-    """``hours[3].opens`` of the service → the input prefix of the row the person typed."""
-    renamed: dict = {}
-    for key, messages in fields.items():
-        match = SERVICE_HOURS_ERROR.match(key)
-        if match and int(match[1]) < len(prefixes):
-            key = prefixes[int(match[1])] + "opens"
-        renamed.setdefault(key, []).extend(messages)
-    return renamed
-
-
 def _resource_page(resource: Resource, *, failed=None, values=None, weekly=None, block=None,
                    errors=None, message=None, status=200):
     blocks = db.session.scalars(
@@ -224,7 +184,7 @@ def _resource_page(resource: Resource, *, failed=None, values=None, weekly=None,
         "booking_appointments/dashboard_resource.html", resource=resource,
         store=resource.store, blocks=blocks, failed=failed, errors=errors or {},
         message=message, day_names=dict(get_day_names("wide", locale=get_locale())),
-        blank_hour_rows=BLANK_HOUR_ROWS, weekly=weekly or _weekly_rows(resource),
+        blank_hour_rows=BLANK_HOUR_ROWS, weekly=weekly or weekly_rows(resource.hours),
         values=values or {"name": resource.name, "capacity": resource.capacity,
                           "user_id": resource.user_id, "is_active": resource.is_active,
                           "service_ids": [s.id for s in resource.services]},
@@ -254,14 +214,15 @@ def resource(resource_id: int):
 @dashboard.post("/resources/<int:resource_id>/hours")
 def resource_hours(resource_id: int):
     found = member_resource(resource_id)
-    rows, prefixes, weekly = _typed_hours()
+    weekly = typed_weekly()
+    rows, positions = service_rows(weekly)
     try:
         setup.set_working_hours(found, rows)
     except MarketplaceError as exc:
         db.session.rollback()
         return _resource_page(found, failed="hours", weekly=weekly,
-                              errors=_hour_errors(exc.fields, prefixes), message=exc.message,
-                              status=exc.status)
+                              errors=weekly_field_errors(exc.fields, positions),
+                              message=exc.message, status=exc.status)
     db.session.commit()
     flash(_("The working hours are saved."), "success")
     return redirect(url_for(".resource", resource_id=resource_id) + "#hours", code=303)

@@ -7,7 +7,6 @@ role (403) or the input (422) is looked at.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from functools import cache
 from zoneinfo import available_timezones
@@ -28,6 +27,14 @@ from ...stores import services as stores
 from ...stores.hours import interval_from_json
 from ...stores.models import Store
 from ..forms import checkbox
+from ..hours_form import (
+    BLANK_HOUR_ROWS,
+    form_field_errors,
+    service_rows,
+    typed_weekly,
+    weekly_field_errors,
+    weekly_rows,
+)
 from . import bp, requires
 
 STORE_TEXT_FIELDS = ("name", "slug", "address_line", "ward", "district", "city", "country_code",
@@ -35,13 +42,8 @@ STORE_TEXT_FIELDS = ("name", "slug", "address_line", "ward", "district", "city",
                      "pickup_slot_minutes", "pickup_orders_per_slot", "pickup_grace_minutes",
                      "reserve_hold_hours")
 STORE_CHECKBOXES = ("is_active", "pickup_enabled", "reserve_enabled")
-# Empty rows offered under each weekday (and in the exception form) for browsers without JS.
-BLANK_HOUR_ROWS = 2
+# Empty rows offered in the exception form for browsers without JS.
 EXCEPTION_ROWS = 3
-# A form may add rows with JS; more than this per weekday is not a real timetable.
-MAX_ROWS_PER_DAY = 48
-HOURS_FIELD = re.compile(r"^hours-([0-6])-(\d{1,3})-(opens|closes|overnight)$")
-SERVICE_ROW_FIELD = re.compile(r"^(hours|intervals)\[(\d+)\](?:\.(opens|closes|weekday))?$")
 # How far ahead the store page lists dated exceptions.
 EXCEPTION_DAYS = 366
 
@@ -100,46 +102,6 @@ def _typed_store() -> dict:
     return data
 
 
-def _weekly_rows(store: Store) -> dict[int, list[dict]]:
-    weekly: dict[int, list[dict]] = {day: [] for day in range(7)}
-    for interval in store.hours:
-        weekly[interval.weekday].append({"opens": interval.opens.strftime("%H:%M"),
-                                         "closes": interval.closes.strftime("%H:%M"),
-                                         "overnight": interval.overnight})
-    return weekly
-
-
-def _typed_hours() -> dict[int, list[dict]]:
-    """The weekly rows as typed (``hours-<weekday>-<n>-opens/closes/overnight``), in form
-    order; rows with neither time are dropped, half-filled rows go on to be refused."""
-    cells: dict[tuple[int, int], dict] = {}
-    for key in request.form:
-        match = HOURS_FIELD.match(key)
-        if match:
-            cell = cells.setdefault((int(match[1]), int(match[2])), {})
-            cell[match[3]] = request.form.get(key, "").strip()
-    weekly: dict[int, list[dict]] = {day: [] for day in range(7)}
-    for (weekday, _n), cell in sorted(cells.items()):
-        opens, closes = cell.get("opens", ""), cell.get("closes", "")
-        if opens or closes:
-            weekly[weekday].append({"opens": opens, "closes": closes,
-                                    "overnight": cell.get("overnight") in ("on", "1", "true")})
-    return weekly
-
-
-def _form_field_errors(fields: dict, positions: list, name_of) -> dict:
-    """Rename the service's ``hours[3].opens`` / ``intervals[1]`` to the form's input names,
-    so each message sits next to the input the person typed in."""
-    renamed: dict = {}
-    for key, messages in fields.items():
-        match = SERVICE_ROW_FIELD.match(key)
-        if match and int(match[2]) < len(positions):
-            part = match[3] if match[3] in ("opens", "closes") else "opens"
-            key = name_of(positions[int(match[2])], part)
-        renamed.setdefault(key, []).extend(messages)
-    return renamed
-
-
 def _typed_exception() -> tuple[dict, list[int]]:
     intervals, positions = [], []
     for index in range(EXCEPTION_ROWS):
@@ -176,7 +138,7 @@ def _store_page(store: Store, *, status: int = 200, failed: str | None = None,
     return render_template(
         "dashboard/stores/store.html", store=store, status=status_now,
         status_text=status_text, day_names=day_names(), timezones=timezone_names(),
-        values=values or _store_values(store), weekly=weekly or _weekly_rows(store),
+        values=values or _store_values(store), weekly=weekly or weekly_rows(store.hours),
         blank_hour_rows=BLANK_HOUR_ROWS, upcoming=upcoming,
         exception=exception or {"date": "", "closed": True, "note": "", "rows": blank_rows},
         failed=failed, errors=errors or {}, message=message), status
@@ -245,18 +207,13 @@ def store(merchant_slug: str, store_id: int):
 def store_hours(merchant_slug: str, store_id: int):
     store = stores.get_accessible_store(g.membership, store_id)
     require(g.membership, Permission.MANAGE_STORES, store_id=store.id)
-    weekly = _typed_hours()
-    rows, positions = [], []
-    for weekday, day_rows in weekly.items():
-        for index, row in enumerate(day_rows[:MAX_ROWS_PER_DAY]):
-            rows.append({"weekday": weekday, **row})
-            positions.append((weekday, index))
+    weekly = typed_weekly()
+    rows, positions = service_rows(weekly)
     try:
         stores.set_opening_hours(store, rows)
     except MarketplaceError as exc:
         db.session.rollback()
-        errors = _form_field_errors(exc.fields, positions,
-                                    lambda pos, part: f"hours-{pos[0]}-{pos[1]}-{part}")
+        errors = weekly_field_errors(exc.fields, positions)
         return _store_page(store, status=exc.status, failed="hours", errors=errors,
                            message=exc.message, weekly=weekly)
     db.session.commit()
@@ -273,7 +230,7 @@ def store_exception_new(merchant_slug: str, store_id: int):
         stores.set_exception(store, data)
     except MarketplaceError as exc:
         db.session.rollback()
-        errors = _form_field_errors(exc.fields, positions,
+        errors = form_field_errors(exc.fields, positions,
                                     lambda pos, part: f"intervals-{pos}-{part}")
         typed = {"date": data["date"], "closed": data["closed"], "note": data["note"],
                  "rows": _typed_exception_rows()}

@@ -19,7 +19,7 @@ from ..auth import ApiPrincipal, api_principal
 from ..extensions import csrf, limiter
 from ..merchants.roles import Permission, Role, allowed
 from ..merchants.services import require
-from .lookups import load_url_objects
+from .lookups import LOADERS, load_url_objects
 
 TOKEN_SECURITY = [{"token": []}]
 
@@ -50,6 +50,9 @@ class ApiBlueprint(Blueprint):
         merchant runs the plugin at all), and ``store_of(objects)``: the store whose access
         the permission is weighed at (default: the URL's ``store``)."""
         super().__init__(*args, **kwargs)
+        taken = set(url_loaders or ()) & set(LOADERS)
+        if taken:  # a plugin must never swap the core's merchant-scoped lookup for its own
+            raise ValueError(f"{self.name}: URL parameter(s) {sorted(taken)} are the core's")
         self.url_loaders = url_loaders
         self.caller_check = caller_check
         self.store_of = store_of or _url_store

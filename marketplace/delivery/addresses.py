@@ -42,13 +42,6 @@ def clean_address(data: dict) -> dict:
     }
 
 
-def address_fields(address: DeliveryAddress) -> dict:
-    """A saved address as the plain fields ``clean_address`` takes (to copy it elsewhere)."""
-    return {name: getattr(address, name) for name in (
-        "label", "recipient_name", "phone", "line", "ward", "district", "city", "latitude",
-        "longitude")}
-
-
 def list_addresses(user) -> list[DeliveryAddress]:
     return list(db.session.scalars(sa.select(DeliveryAddress)
                                    .where(DeliveryAddress.user_id == user.id)

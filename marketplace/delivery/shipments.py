@@ -19,21 +19,21 @@ shipment, or for the order's own cancellation to release).
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..database import get_scoped, utcnow
+from ..database import utcnow
 from ..errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from ..extensions import db
 from ..inventory.models import MovementReason
 from ..inventory.services import apply_movement, lock_level
+from ..money import validate_amount
 from ..orders import lifecycle
 from ..plugins.providers import DeliveryQuote, TrackingUpdate
-from ..redemption.human import ALPHABET
+from ..redemption.human import random_reference
 from ..states import next_state
 from ..stores.models import Store
 from ..validation import optional_text, valid_int
@@ -57,7 +57,6 @@ CREATE = "create"  # the timeline's first row: no event of the table leads to "c
 
 # What ``apply`` and ``report`` did.
 APPLIED, DUPLICATE, IGNORED = "applied", "duplicate", "ignored"
-MAX_MONEY = 10**15
 
 
 @dataclass(frozen=True)
@@ -68,14 +67,10 @@ class Outcome:
 
 
 def new_reference() -> str:
-    return REFERENCE_PREFIX + "".join(secrets.choice(ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return random_reference(REFERENCE_PREFIX, REFERENCE_LENGTH)
 
 
 # --- reading ----------------------------------------------------------------------------------
-
-def get_shipment(merchant_id: int, shipment_id) -> Shipment:
-    return get_scoped(Shipment, merchant_id, shipment_id)
-
 
 def shipments_of_order(order) -> list[Shipment]:
     return list(db.session.scalars(sa.select(Shipment).where(
@@ -136,12 +131,12 @@ def _chosen_lines(order, quantities: dict | None) -> list[tuple]:
 def _check_quote(order, quote: DeliveryQuote, cod_amount) -> int:
     if quote.currency != order.currency:
         raise ValidationError.field("quote", _l("The delivery is priced in another currency."))
-    valid_int(quote.fee, "fee", minimum=0, maximum=MAX_MONEY)
-    valid_int(quote.redelivery_fee, "redelivery_fee", minimum=0, maximum=MAX_MONEY)
+    validate_amount(quote.fee, "fee")
+    validate_amount(quote.redelivery_fee, "redelivery_fee")
     valid_int(quote.delivery_attempts, "delivery_attempts", minimum=1, maximum=10)
     if quote.window_end < quote.window_start:
         raise ValidationError.field("quote", _l("The delivery window ends before it starts."))
-    cod_amount = valid_int(cod_amount, "cod_amount", minimum=0, maximum=MAX_MONEY)
+    cod_amount = validate_amount(cod_amount, "cod_amount")
     if cod_amount and not quote.cash_on_delivery:
         raise ValidationError.field("cod_amount",
                                     _l("This delivery does not take cash on delivery."))
@@ -153,7 +148,7 @@ def create_shipment(order, quote: DeliveryQuote, *, address: dict, cod_amount: i
                     actor_id: int | None = None, now: datetime | None = None) -> Shipment:
     """A shipment of ``order`` from its store, on the terms of the chosen ``quote``.
 
-    ``address``: the fields of an address (``addresses.address_fields`` of a saved one, or
+    ``address``: the fields of an address (a saved one's, or
     typed at checkout), checked and copied. ``lines``: order line id → quantity; ``None``
     ships everything the order holds that no waiting shipment carries. Moves no stock
     (that happens at pick-up). Flushes; booking with the carrier is for after the commit."""
@@ -235,7 +230,7 @@ def _cash(shipment: Shipment, event: ShipmentEvent, cash_collected, source) -> i
         if shipment.cod_amount and source in (EventSource.STAFF, EventSource.COURIER):
             raise ValidationError.field("cash_collected", _l("Enter the cash collected."))
         return None
-    return valid_int(cash_collected, "cash_collected", minimum=0, maximum=MAX_MONEY)
+    return validate_amount(cash_collected, "cash_collected")
 
 
 def apply(shipment: Shipment, event: ShipmentEvent, *, source: EventSource,
@@ -254,10 +249,9 @@ def apply(shipment: Shipment, event: ShipmentEvent, *, source: EventSource,
     if source == EventSource.COURIER and (actor_id is None
                                           or shipment.courier_user_id != actor_id):
         raise PermissionDenied(_l("This delivery is not assigned to you."))
-    next_state(SHIPMENT_TRANSITIONS, ShipmentState(shipment.state), event)  # refuse first
+    goal = next_state(SHIPMENT_TRANSITIONS, ShipmentState(shipment.state), event)
     cash = _cash(shipment, event, cash_collected, source)
     note = optional_text(note, "note", max_length=500)
-    goal = SHIPMENT_TRANSITIONS[(ShipmentState(shipment.state), event)]
     steps = _walk(shipment, goal, source=source, actor_id=actor_id, occurred_at=occurred_at,
                   external_id=external_id, note=note, cash=cash, now=now)
     return Outcome(shipment, APPLIED, steps)

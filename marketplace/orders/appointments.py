@@ -68,13 +68,7 @@ def place(*, customer, store: Store, variant: Variant, title: str, amount: int, 
 
 def paid_ahead(order: Order) -> int:
     """What the customer has paid (or has authorized) and not been given back."""
-    total = 0
-    for payment in order.payments:
-        if payment.state == PaymentState.AUTHORIZED:
-            total += payment.amount
-        elif payment.state == PaymentState.CAPTURED:
-            total += payment.captured_amount - payment.refunded_amount
-    return total
+    return sum(payments.held(payment) for payment in order.payments)
 
 
 def serve(order: Order, *, actor: Actor, now: datetime | None = None) -> Order:

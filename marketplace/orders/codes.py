@@ -10,7 +10,6 @@ derived from the app secret, never stored. Both use an alphabet without look-ali
 from __future__ import annotations
 
 import hmac
-import secrets
 
 from flask import current_app
 
@@ -24,7 +23,7 @@ KIND = "pickup"
 
 
 def new_order_number() -> str:
-    return NUMBER_PREFIX + "".join(secrets.choice(ALPHABET) for _ in range(NUMBER_LENGTH))
+    return human.random_reference(NUMBER_PREFIX, NUMBER_LENGTH)
 
 
 def pickup_code(order) -> str:

@@ -32,6 +32,7 @@ from . import codes, notifications
 from .audit import SYSTEM, Actor, record
 from .models import Order, OrderAdjustment
 from .pricing import PricedLine, price
+from .queries import handled_as_orders
 from .states import (
     CUSTOMER_CANCELLABLE,
     OPEN_STATES,
@@ -123,8 +124,6 @@ def release_holds(order: Order, *, actor: Actor) -> None:
 # Why money paid ahead goes back, when nobody wrote a reason (the refund's note).
 UNFULFILLED_REASONS = {E.CANCEL: _l("Cancelled"), E.NO_SHOW: _l("Not collected"),
                        E.EXPIRE: _l("Expired")}
-# Payments of which the merchant may keep a part when an order ends unfulfilled.
-KEEPABLE = frozenset({PaymentState.AUTHORIZED, PaymentState.CAPTURED})
 
 
 def end_unfulfilled(order: Order, event: OrderEvent, *, actor: Actor, now: datetime,
@@ -143,7 +142,7 @@ def end_unfulfilled(order: Order, event: OrderEvent, *, actor: Actor, now: datet
         order.settled_total = keep
     reason = note or str(UNFULFILLED_REASONS.get(event, event))
     for payment in order.payments:
-        kept = min(keep, payment.amount) if payment.state in KEEPABLE else 0
+        kept = min(keep, payments.held(payment))
         keep -= kept
         if kept and payment.state == PaymentState.AUTHORIZED:
             payments.settle_online(payment, kept, actor=actor)  # take only what is kept
@@ -215,6 +214,13 @@ def capture_lapsing(payment_id: int, *, now: datetime) -> bool:
 
 
 # --- who may do what --------------------------------------------------------------------------
+
+def customer_can_cancel(order: Order) -> bool:
+    """Whether the customer may cancel the order themselves now (what ``cancel_by_customer``
+    allows; the order page offers it)."""
+    return (order.fulfilment != Fulfilment.APPOINTMENT
+            and OrderState(order.state) in CUSTOMER_CANCELLABLE)
+
 
 def cancel_by_customer(order: Order, customer, *, reason: str | None = None,
                        now: datetime | None = None) -> Order:
@@ -389,9 +395,7 @@ def due_for_expiry(now: datetime, *, limit: int) -> list[int]:
     one: its booking ends it (checked in, cancelled, a no-show)."""
     return list(db.session.scalars(
         sa.select(Order.id).where(Order.state.in_([str(s) for s in OPEN_STATES]),
-                                  Order.expires_at <= now,
-                                  sa.or_(Order.fulfilment != Fulfilment.APPOINTMENT,
-                                         Order.state == S.PENDING_PAYMENT))
+                                  Order.expires_at <= now, handled_as_orders())
         .order_by(Order.expires_at).limit(limit)))
 
 
@@ -412,7 +416,7 @@ def due_for_reminder(now: datetime, *, within: timedelta, limit: int) -> list[in
     return list(db.session.scalars(
         sa.select(Order.id).where(
             Order.state.in_([str(s) for s in QUEUE_STATES]), Order.reminded_at.is_(None),
-            Order.fulfilment != Fulfilment.APPOINTMENT,  # its booking sends the reminders
+            handled_as_orders(),  # a paid appointment's booking sends the reminders
             Order.expires_at > now, Order.expires_at <= now + within)
         .limit(limit)))
 

@@ -63,15 +63,20 @@ def find_by_number(merchant_id: int, number: str, store_ids: set[int] | None = N
     return order
 
 
+def handled_as_orders() -> sa.ColumnElement[bool]:
+    """The orders the store's queue, the order clock and its reminders handle. An
+    appointment paid ahead is one only while its payment waits (a transfer staff confirm
+    there, an unpaid order that expires); once paid, its booking moves it."""
+    return sa.or_(Order.fulfilment != Fulfilment.APPOINTMENT,
+                  Order.state == OrderState.PENDING_PAYMENT)
+
+
 def queue(store, *, states=QUEUE_STATES) -> list[Order]:
-    """What a store has to act on, soonest pickup first (reservations by their expiry).
-    An appointment paid ahead is here only while a transfer for it waits for staff to see
-    the money; once paid it is on the booking calendar."""
+    """What a store has to act on, soonest pickup first (reservations by their expiry)."""
     return list(db.session.scalars(
         scoped(Order, store.merchant_id)
         .where(Order.store_id == store.id, Order.state.in_([str(s) for s in states]),
-               sa.or_(Order.fulfilment != Fulfilment.APPOINTMENT,
-                      Order.state == OrderState.PENDING_PAYMENT))
+               handled_as_orders())
         .options(*_LOADED, selectinload(Order.customer))
         .order_by(sa.func.coalesce(Order.slot_start, Order.expires_at), Order.id)))
 
@@ -79,7 +84,8 @@ def queue(store, *, states=QUEUE_STATES) -> list[Order]:
 def recent(store, *, states, limit: int = 50) -> list[Order]:
     return list(db.session.scalars(
         scoped(Order, store.merchant_id)
-        .where(Order.store_id == store.id, Order.state.in_([str(s) for s in states]))
+        .where(Order.store_id == store.id, Order.state.in_([str(s) for s in states]),
+               handled_as_orders())
         .options(*_LOADED, selectinload(Order.customer))
         .order_by(Order.updated_at.desc()).limit(limit)))
 
@@ -88,12 +94,3 @@ def timeline(order: Order) -> list[AuditEntry]:
     return list(db.session.scalars(
         sa.select(AuditEntry).where(AuditEntry.order_id == order.id)
         .options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id)))
-
-
-def counts_by_state(store) -> dict[OrderState, int]:
-    rows = db.session.execute(
-        sa.select(Order.state, sa.func.count()).where(
-            Order.merchant_id == store.merchant_id, Order.store_id == store.id,
-            Order.fulfilment != Fulfilment.APPOINTMENT)
-        .group_by(Order.state))
-    return {OrderState(state): n for state, n in rows}

@@ -132,6 +132,16 @@ def receive(payment: Payment, amount: int, *, actor: Actor) -> Payment:
     return apply(payment, PaymentEvent.CAPTURE, actor=actor)
 
 
+def held(payment: Payment) -> int:
+    """What of the payment the merchant has or may still take: an authorization's amount,
+    what a capture took less its refunds; nothing otherwise."""
+    if payment.state == PaymentState.AUTHORIZED:
+        return payment.amount
+    if payment.state == PaymentState.CAPTURED:
+        return payment.captured_amount - payment.refunded_amount
+    return 0
+
+
 def refund_rest(payment: Payment, keep: int, *, actor: Actor, reason: str) -> Refund | None:
     """Pay back what a captured payment took beyond ``keep`` (a partial pickup of a prepaid
     order, an order cancelled after it was paid)."""

@@ -21,6 +21,10 @@ def marketplace_prepare_jinja_env(env) -> None:
     # A plugin with pages of the customer's own (their bookings …) adds an
     # ``(endpoint, label)`` here; the header links to each for a logged-in customer.
     env.globals.setdefault("account_links", [])
+    # A merchant-level plugin's dashboard pages: ``(plugin, endpoint, label, permission)``,
+    # linked in the dashboard's menu for members who may use them, where the merchant runs
+    # the plugin (the endpoint takes ``merchant_slug``).
+    env.globals.setdefault("dashboard_links", [])
 
 
 @hookimpl

@@ -24,6 +24,12 @@ ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 LENGTH = 10
 
 
+def random_reference(prefix: str, length: int) -> str:
+    """A reference people read aloud (an order number, a booking, a parcel): ``prefix`` and
+    ``length`` random characters of the alphabet without look-alikes."""
+    return prefix + "".join(secrets.choice(ALPHABET) for _ in range(length))
+
+
 def _key(purpose: str) -> bytes:
     # One key per purpose derived from the app secret: a code and its lookup never share one.
     secret = current_app.config["SECRET_KEY"].encode()

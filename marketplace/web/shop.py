@@ -37,7 +37,7 @@ from ..extensions import db
 from ..fulfilment import options as store_choice
 from ..fulfilment import slots
 from ..orders import checkout, codes, lifecycle, queries
-from ..orders.states import CUSTOMER_CANCELLABLE, Fulfilment, OrderState
+from ..orders.states import Fulfilment, OrderState
 from ..payments import services as payments
 from ..redemption import images
 from ..redemption import services as redemption
@@ -335,14 +335,14 @@ def orders():
 @login_required
 def order(number: str):
     found = queries.customer_order(current_user, number)
-    booked = found.fulfilment == Fulfilment.APPOINTMENT  # its booking shows the ticket
+    # An appointment paid ahead has no pickup code: its booking shows the ticket.
+    pickup = redemption.current(codes.KIND, found.id)
     return render_storefront(
         "storefront/order.html", order=found, store=found.store, merchant=found.merchant,
-        code=codes.display(codes.pickup_code(found)),
-        pickup=redemption.current(codes.KIND, found.id), timeline=queries.timeline(found),
-        can_cancel=OrderState(found.state) in CUSTOMER_CANCELLABLE and not booked,
-        show_code=OrderState(found.state) in (OrderState.CONFIRMED, OrderState.PREPARING,
-                                              OrderState.READY) and not booked)
+        code=codes.display(codes.pickup_code(found)), pickup=pickup,
+        timeline=queries.timeline(found), can_cancel=lifecycle.customer_can_cancel(found),
+        show_code=pickup is not None and OrderState(found.state) in (
+            OrderState.CONFIRMED, OrderState.PREPARING, OrderState.READY))
 
 
 @bp.get("/codes/<int:code_id>.<any(png, svg):fmt>")

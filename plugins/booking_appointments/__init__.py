@@ -91,8 +91,21 @@ def marketplace_prepare_jinja_env(env):
     from .pages import template_globals
 
     env.globals.update(template_globals())
-    env.globals.setdefault("account_links", []).append(
-        ("booking_appointments.shop.my_bookings", _l("My bookings")))
+    # A theme's environment may share the app's globals: each link is added once.
+    _add_links(env, "account_links", [
+        ("booking_appointments.shop.my_bookings", _l("My bookings"))])
+    _add_links(env, "dashboard_links", [
+        (NAME, "booking_appointments.dashboard.calendar_index", _l("Booking calendar"),
+         "handle_orders"),
+        (NAME, "booking_appointments.dashboard.services", _l("Bookable services"),
+         "manage_stores"),
+        (NAME, "booking_appointments.dashboard.resources_index", _l("Staff and rooms"),
+         "manage_stores")])
+
+
+def _add_links(env, name: str, links: list[tuple]) -> None:
+    present = env.globals.setdefault(name, [])
+    present.extend(link for link in links if link not in present)
 
 
 @hookimpl

@@ -132,7 +132,7 @@ class Service(MethodView):
         The listing must be a service with a duration (its price and duration are the
         listing's). Fields left out keep their value, or their default for a new setup.
         """
-        setup = setups.configure_service(listing, data)
+        setup = setups.configure_service(listing, data, membership=principal().membership)
         db.session.commit()
         return setup
 

@@ -11,7 +11,6 @@ staff member or room is ever in two overlapping bookings, however many people cl
 
 from __future__ import annotations
 
-import secrets
 from collections import Counter
 from datetime import date, datetime, timedelta
 
@@ -31,6 +30,7 @@ from marketplace.plugins import SlotQuery
 from marketplace.plugins.events import emit
 from marketplace.plugins.manager import current_platform
 from marketplace.redemption import services as redemption
+from marketplace.redemption.human import random_reference
 from marketplace.states import next_state
 from marketplace.stores.hours import Interval, Schedule
 from marketplace.stores.models import Store
@@ -38,6 +38,7 @@ from marketplace.stores.models import Store
 from . import availability as engine
 from . import notices, prepay, sessions, sources
 from .models import Booking, Occupancy, Resource, ServiceSetup
+from .setup import service_variant
 from .states import BOOKING_TRANSITIONS, BookingEvent, BookingState
 
 S, E = BookingState, BookingEvent
@@ -45,7 +46,6 @@ CODE_KIND = "appointment"
 # Occupied time is read this far around a day: a span may start the day before, buffers and
 # long services reach over midnight.
 MARGIN = timedelta(days=2)
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
 class TooLate(ValidationError):
@@ -213,7 +213,7 @@ def _free(booking: Booking) -> None:
 
 
 def _reference() -> str:
-    return "BK-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return random_reference("BK-", 8)
 
 
 def hold_minutes() -> int:
@@ -249,9 +249,7 @@ def new_hold(setup: ServiceSetup, store: Store, starts_at: datetime, ends_at: da
              now: datetime) -> Booking:
     """The held booking's row, flushed (it has its id); it takes no time or place yet."""
     listing = setup.listing
-    variant = listing.active_variants[0] if listing.active_variants else None
-    if variant is None:
-        raise ValidationError.field("service_id", _l("This service has no price yet."))
+    variant = service_variant(listing)
     booking = Booking(
         merchant_id=setup.merchant_id, reference=_reference(), store_id=store.id,
         service_id=setup.id, customer_id=customer.id, state=S.HELD, party_size=party,
@@ -416,9 +414,10 @@ def cancel(booking: Booking, *, actor: Actor, by_customer: bool, reason: str | N
     now = now or utcnow()
     booking = lock(booking)
     late = by_customer and booking.state == S.CONFIRMED and now > cancel_until(booking)
-    keep = prepay.money_kept(booking, by_customer=by_customer, late=late)
+    # After the cut-off the customer keeps nothing of what they paid ahead (prepay.py).
+    keep = prepay.paid_total(booking) if late else 0
     if late and not keep:
-        _before_cutoff(cancel_until(booking), now, _l(
+        raise TooLate.field("starts_at", _l(
             "Free cancellation ended %(hours)d hours before the appointment: please call "
             "the store.", hours=booking.service.cancel_cutoff_hours))
     if late and not forfeit:

@@ -8,11 +8,9 @@ booking moves (a higher SEQUENCE) and removes it when it is cancelled (METHOD:CA
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import icalendar
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from marketplace.money import format_money
@@ -21,6 +19,7 @@ from marketplace.notifications.mail import queue_mail
 from marketplace.redemption import human
 from marketplace.redemption import services as redemption
 from marketplace.urls import public_url
+from marketplace.web.shop import store_time
 
 SUBJECTS = {
     "confirmed": _l("Booking %(reference)s is confirmed"),
@@ -32,15 +31,10 @@ SUBJECTS = {
 WITH_CALENDAR = frozenset({"confirmed", "rescheduled", "cancelled"})
 
 
-def local_time(booking) -> str:
-    """The start in the store's time zone, in the reader's language."""
-    return format_datetime(booking.starts_at.astimezone(ZoneInfo(booking.store.timezone)),
-                           "medium", rebase=False)
-
-
 def _message(kind: str, booking) -> str:
     facts = {"reference": booking.reference, "service": booking.service.listing.title,
-             "store": booking.store.name, "time": local_time(booking),
+             "store": booking.store.name,
+             "time": store_time(booking.store, booking.starts_at, "medium"),
              "address": booking.store.address_line}
     if kind == "confirmed":
         text = _l("%(service)s at %(store)s (%(address)s), %(time)s. Show the ticket in your "

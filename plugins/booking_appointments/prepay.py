@@ -11,7 +11,8 @@ and the money is captured, refunded and booked for the payout by the core's own 
 - Once the order is paid, the booking is confirmed (``order_changed``, from the order's
   event after the commit). Had the booking lost its time meanwhile, the order is cancelled
   and the money goes back.
-- The policy on the money, one place for all of it (``money_kept``):
+- The policy on the money, applied where the booking ends (``booking.cancel``, ``no_show``,
+  ``check_in`` and ``expire`` hand ``settle`` what is kept):
 
   | how the booking ends | what the merchant keeps |
   |---|---|
@@ -41,7 +42,7 @@ from marketplace.plugins.providers import PaymentProvider
 from marketplace.urls import public_url
 
 from .models import Booking, Occupancy, ServiceSetup
-from .setup import DEPOSIT, FULL
+from .setup import DEPOSIT, FULL, service_variant
 from .states import BookingState
 
 S = BookingState
@@ -107,7 +108,7 @@ def start(booking: Booking, provider_id: str, *, customer, now: datetime) -> Ord
              if booking.service.payment == DEPOSIT else listing.title)
     expires = now + timedelta(minutes=current_app.config["ORDER_PAYMENT_MINUTES"])
     order = appointments.place(
-        customer=customer, store=booking.store, variant=listing.active_variants[0],
+        customer=customer, store=booking.store, variant=service_variant(listing),
         title=str(title), amount=amount, currency=booking.currency, provider=provider,
         starts_at=booking.starts_at, ends_at=booking.ends_at, expires_at=expires,
         note=booking.reference)
@@ -128,11 +129,6 @@ def pay_url(order: Order) -> str:
     if endpoint:
         return public_url(endpoint, checkout_id=order.checkout_id)
     return public_url("shop.order", number=order.number)
-
-
-def money_kept(booking: Booking, *, by_customer: bool, late: bool) -> int:
-    """What the merchant keeps when a confirmed booking is cancelled (see the module doc)."""
-    return paid_total(booking) if by_customer and late else 0
 
 
 def paid_total(booking: Booking) -> int:

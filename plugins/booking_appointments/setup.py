@@ -65,17 +65,31 @@ def _stores(merchant_id: int, ids, field: str) -> list[Store]:
     return list({store.id: store for store in stores}.values())
 
 
+def _offering(setup: ServiceSetup, ids, membership) -> list[Store]:
+    """The stores that will offer the service. A member limited to some stores (``membership``)
+    changes only theirs: naming another is refused like an unknown id, and the ones they cannot
+    see stay as they are (they could not untick them)."""
+    chosen = _stores(setup.merchant_id, ids, "store_ids")
+    if membership is None:
+        return chosen
+    if any(not membership.can_access_store(store.id) for store in chosen):
+        raise ValidationError.field("store_ids", _l("Unknown or not yours."))
+    kept = [store for store in setup.stores if not membership.can_access_store(store.id)]
+    return list({store.id: store for store in chosen + kept}.values())
+
+
 def setup_of(listing: Listing) -> ServiceSetup | None:
     """How ``listing`` is booked, if it was ever set up."""
     return db.session.scalars(scoped(ServiceSetup, listing.merchant_id).where(
         ServiceSetup.listing_id == listing.id)).first()
 
 
-def configure_service(listing: Listing, data: dict) -> ServiceSetup:
+def configure_service(listing: Listing, data: dict, *, membership=None) -> ServiceSetup:
     """Create or change how ``listing`` (a service) is booked. ``data`` may hold any of the
     ``SERVICE_NUMBERS``, ``needs_staff``, ``needs_resource``, ``is_active``, ``store_ids``,
     ``payment`` and ``deposit_amount``; what is missing keeps its value (or its default, for
-    a new setup)."""
+    a new setup). ``membership``: the member making the change, when it is one (a member
+    limited to some stores changes only those stores' offer)."""
     if listing.kind != ListingKind.SERVICE or not listing.duration_minutes:
         raise ValidationError.field("listing", _l("Only a service with a duration is booked."))
     setup = setup_of(listing)
@@ -101,7 +115,7 @@ def configure_service(listing: Listing, data: dict) -> ServiceSetup:
             "A service needs a staff member, a room or table, or both."))
     _payment_policy(setup, listing, data)
     if "store_ids" in data:
-        setup.stores = _stores(listing.merchant_id, data["store_ids"], "store_ids")
+        setup.stores = _offering(setup, data["store_ids"], membership)
     db.session.flush()
     return setup
 
@@ -142,6 +156,13 @@ def _payment_policy(setup: ServiceSetup, listing: Listing, data: dict) -> None:
         if price is not None and setup.deposit_amount >= price:
             raise ValidationError.field("deposit_amount", _l(
                 "A deposit is less than the price; for the whole price choose full payment."))
+
+
+def service_variant(listing: Listing):
+    """What a booking of the service is sold as: its first active variant (its price)."""
+    if not listing.active_variants:
+        raise ValidationError.field("service_id", _l("This service has no price yet."))
+    return listing.active_variants[0]
 
 
 def service_price(listing: Listing) -> int | None:

@@ -71,7 +71,7 @@ def _service_values(found: ServiceSetup | None) -> dict:
     return values
 
 
-def _typed_service(found: ServiceSetup | None) -> dict:
+def _typed_service() -> dict:
     data = {name: request.form.get(name, "") for name, *_rest in setup.SERVICE_NUMBERS
             if name in request.form}
     data.update({name: checkbox(name) for name in SERVICE_FLAGS})
@@ -79,12 +79,10 @@ def _typed_service(found: ServiceSetup | None) -> dict:
         data["payment"] = request.form["payment"]
     if data.get("payment") == setup.DEPOSIT or request.form.get("deposit_amount"):
         data["deposit_amount"] = request.form.get("deposit_amount", "")
-    chosen = [get_accessible_store(g.membership, i).id
-              for i in request.form.getlist("store_ids")]
-    # Stores the member may not see stay as they are: they cannot be unticked from here.
-    kept = [s.id for s in (found.stores if found else [])
-            if not g.membership.can_access_store(s.id)]
-    data["store_ids"] = list(dict.fromkeys(chosen + kept))
+    # A store id the member cannot see is 404 here, as in a URL; the service keeps the
+    # stores they cannot see (``setup.configure_service``).
+    data["store_ids"] = [get_accessible_store(g.membership, i).id
+                         for i in request.form.getlist("store_ids")]
     return data
 
 
@@ -94,9 +92,9 @@ def service(listing_id: int):
     found = setup.setup_of(listing)
     values, errors, message, status = _service_values(found), {}, None, 200
     if request.method == "POST":
-        typed = _typed_service(found)  # another merchant's store: 404, as in the URL
+        typed = _typed_service()  # another merchant's store: 404, as in the URL
         try:
-            setup.configure_service(listing, typed)
+            setup.configure_service(listing, typed, membership=g.membership)
         except MarketplaceError as exc:
             db.session.rollback()
             errors, message, status = exc.fields, exc.message, exc.status
@@ -248,9 +246,8 @@ def block_new(resource_id: int):
 @dashboard.post("/resources/<int:resource_id>/blocks/<int:block_id>/remove")
 def block_remove(resource_id: int, block_id: int):
     found = member_resource(resource_id)
-    block = db.session.scalars(scoped(Block, g.merchant.id).where(
-        Block.id == block_id, Block.resource_id == found.id)).first()
-    if block is None:
+    block = get_scoped(Block, g.merchant.id, block_id)
+    if block.resource_id != found.id:  # another resource's block: not under this URL
         raise NotFound("block")
     setup.remove_block(block)
     db.session.commit()

@@ -326,3 +326,13 @@ def test_absurd_numbers_are_client_errors(app, client, two_merchants):
     ]:
         response = client.open(url, method=method, headers=headers, json=body)
         assert response.status_code == 422, (method, url, response.get_data(as_text=True))
+
+
+def test_a_plugin_cannot_replace_the_cores_lookup_of_a_url_id():
+    from marketplace.api.blueprint import ApiBlueprint
+
+    with pytest.raises(ValueError, match="store_id"):
+        ApiBlueprint("sneaky_api", __name__, url_loaders={
+            "store_id": ("store", lambda _caller, value, _found: value)})
+    assert ApiBlueprint("fair_api", __name__, url_loaders={
+        "thing_id": ("thing", lambda _caller, value, _found: value)}).url_loaders

@@ -95,6 +95,7 @@ def test_dashboard_pages_need_a_member_of_a_merchant_who_enabled_the_plugin(
         assert client.get(url).status_code == 200, url
     overview = text(client.get(f"/dashboard/{spa.merchant.slug}/"))
     assert "Booking calendar" in overview and "Bookable services" in overview
+    assert overview.count(">Booking calendar</a>") == 1
     # Staff handle the calendar but do not set up services, staff or rooms.
     staff = make_member(spa.merchant, role="staff")
     db.session.commit()
@@ -719,6 +720,7 @@ def test_a_logged_in_customer_finds_my_bookings_in_the_header(client, db, login,
     login(buyer)
     home = text(client.get("/"))
     assert 'href="/bookings">My bookings</a>' in home
+    assert home.count('href="/bookings">My bookings</a>') == 1
 
 
 def test_a_group_class_shows_places_left_and_sits_once_on_the_calendar(

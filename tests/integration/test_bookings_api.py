@@ -637,3 +637,20 @@ def test_a_group_service_has_places_and_each_start_says_how_many_are_left(
     calendar = client.get(f"{api}/bookings", headers=owner,
                           query_string={"store": store.id, "date": DAY.isoformat()}).get_json()
     assert len(calendar) == 3 and len({b["session_id"] for b in calendar}) == 1
+
+
+def test_a_manager_of_one_store_changes_only_that_stores_offer(
+        client, db, spa, clock, make_store, make_member, api_token):
+    other = make_store(spa.merchant, name="Spa Sen Quận 7")
+    setup = booking_module("setup")
+    setup.configure_service(spa.listing, {"store_ids": [spa.store.id, other.id]})
+    db.session.commit()
+    manager = bearer(api_token(make_member(spa.merchant, role="manager", stores_=[spa.store])))
+    url = f"/api/v1/booking/services/{spa.listing.id}"
+    # The store they do not manage can be neither added nor taken away.
+    refused = client.put(url, headers=manager, json={"store_ids": [spa.store.id, other.id]})
+    assert_problem(refused, 422)
+    assert "store_ids" in refused.get_json()["errors"]
+    kept = client.put(url, headers=manager, json={"store_ids": []})
+    assert kept.status_code == 200, kept.get_json()
+    assert kept.get_json()["store_ids"] == [other.id]

@@ -67,8 +67,8 @@ def layout_context():
         return endpoint in current_app.view_functions
 
     def plugin_on(name: str) -> bool:
-        """Whether the merchant runs a merchant-level plugin (the booking plugin's pages are
-        linked only for merchants who enabled it)."""
+        """Whether the merchant runs a merchant-level plugin (its ``dashboard_links`` are
+        shown only to merchants who enabled it)."""
         merchant = g.get("merchant")
         return merchant is not None and \
             name in current_app.extensions["plugins"].active_plugin_names(merchant)

@@ -92,10 +92,12 @@ def _init_outbox(app: Flask) -> None:
     outbox.init_app(app)
     register_handler(app, mail.TOPIC, mail.deliver)
     from . import jobs, search
+    from .delivery import tracking
     from .payments import services as payments
     from .settlement import payouts
 
     payments.init_app(app)
+    tracking.init_app(app)
     payouts.init_app(app)
     search.init_app(app)
     jobs.init_app(app)

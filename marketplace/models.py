@@ -3,6 +3,7 @@
 from .accounts.models import PersonalAccessToken, User
 from .cart.models import Cart, CartLine
 from .catalog.models import Category, Listing, ListingImage, ListingTag, Variant
+from .delivery.cod_models import CodRemittance, CodRemittanceLine
 from .delivery.models import DeliveryAddress, Shipment, ShipmentEventRecord, ShipmentLine
 from .fulfilment.models import PickupSlotLoad
 from .idempotency import IdempotencyRecord
@@ -27,7 +28,8 @@ from .stores.models import OpeningInterval, Store, StoreException
 from .vouchers.models import Campaign, Voucher
 
 __all__ = [
-    "AuditEntry", "Campaign", "Cart", "CartLine", "Category", "Checkout", "DeliveryAddress",
+    "AuditEntry", "Campaign", "Cart", "CartLine", "Category", "Checkout", "CodRemittance",
+    "CodRemittanceLine", "DeliveryAddress",
     "IdempotencyRecord",
     "Invitation",
     "LedgerEntry", "Listing", "ListingImage", "ListingTag", "Membership", "Merchant",

@@ -14,8 +14,10 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 def init_api(app: Flask) -> MarketplaceApi:
     """One Api per app (flask-smorest keeps its spec per instance), kept in app.extensions."""
     from . import (
+        addresses,
         campaigns,
         catalog,
+        cod,
         consumer,
         docs,
         listings,
@@ -26,6 +28,7 @@ def init_api(app: Flask) -> MarketplaceApi:
         posters,
         redemptions,
         search,
+        shipments,
         staff,
         statement,
         stock,
@@ -50,6 +53,10 @@ def init_api(app: Flask) -> MarketplaceApi:
                    catalog, search):
         api.register_blueprint(module.blp)
     api.register_blueprint(consumer.slots_blp)
+    for module in (shipments, addresses):
+        api.register_blueprint(module.blp)
+    api.register_blueprint(shipments.consumer_blp)
+    api.register_blueprint(cod.blp)
     app.register_blueprint(docs.bp)
     return api
 

@@ -20,15 +20,17 @@ from ..accounts import services as accounts
 from ..auth import consumer_user
 from ..cart import services as carts
 from ..database import utcnow
+from ..delivery import planning
 from ..errors import AuthenticationFailed, NotFound
 from ..extensions import db, limiter
 from ..fulfilment import options as store_choice
 from ..fulfilment import slots
-from ..orders import checkout, lifecycle, queries
+from ..orders import checkout, delivery_choice, lifecycle, queries
 from ..outbox.services import notify
 from ..payments import services as payments
 from ..stores.models import Store
 from .blueprint import ApiBlueprint
+from .schemas.delivery_options import DeliveryOptionsQuerySchema, DeliveryPlanSchema
 from .schemas.orders import (
     AddLineSchema,
     CancelSchema,
@@ -193,6 +195,34 @@ class CartStores(MethodView):
                      part.merchant, part.currency)],
                  "stores": store_choice.store_options(part.merchant, part.lines, position)}
                 for part in carts.parts(_cart())]
+
+
+@blp.route("/delivery-options")
+class CartDeliveryOptions(MethodView):
+    @authenticated()
+    @blp.doc(security=[{"token": []}])
+    @blp.arguments(DeliveryOptionsQuerySchema)
+    @blp.response(200, DeliveryPlanSchema)
+    @blp.problems(401, 404, 409)
+    def post(self, data):
+        """How a merchant's part of your cart would be delivered to an address
+
+        The parcels (the nearest store with everything, else a split over the nearest
+        stores) and every offer of the merchant's carriers that takes all of them, cheapest
+        first. Writes nothing. 422 for a bad address, 409 `insufficient_stock` when the
+        shop's stores together do not have it.
+        """
+        user = consumer_user()
+        cart = carts.cart_of_user(user)
+        part = next((p for p in (carts.parts(cart) if cart else ())
+                     if p.merchant.id == data["merchant_id"]), None)
+        if part is None:
+            raise NotFound("merchant")
+        address = delivery_choice.delivery_address(user, data)
+        return planning.plan(
+            part.merchant, [(line.variant, line.quantity) for line in part.lines],
+            address=address, currency=part.currency,
+            cash_on_delivery=data["cash_on_delivery"], now=utcnow())
 
 
 @slots_blp.route("/stores/<int:store_id>/pickup-slots")

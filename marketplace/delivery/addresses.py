@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..database import MAX_ID
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..stores.services import valid_coordinate
@@ -18,6 +19,9 @@ from .models import DeliveryAddress
 
 # Enough for home, work and family; a list that long is a mistake or a script.
 MAX_ADDRESSES = 20
+# What an address is made of (a saved one, or one typed at checkout).
+FIELDS = ("label", "recipient_name", "phone", "line", "ward", "district", "city", "latitude",
+          "longitude")
 
 
 def clean_address(data: dict) -> dict:
@@ -54,6 +58,8 @@ def get_address(user, address_id) -> DeliveryAddress:
         address_id = int(address_id)
     except (TypeError, ValueError):
         raise NotFound("address") from None
+    if not 0 < address_id <= MAX_ID:  # past the column's range: PostgreSQL would refuse it
+        raise NotFound("address")
     address = db.session.scalars(sa.select(DeliveryAddress).where(
         DeliveryAddress.id == address_id, DeliveryAddress.user_id == user.id)).first()
     if address is None:

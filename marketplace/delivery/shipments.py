@@ -30,6 +30,8 @@ from ..errors import InvalidTransition, NotFound, PermissionDenied, ValidationEr
 from ..extensions import db
 from ..inventory.models import MovementReason
 from ..inventory.services import apply_movement, lock_level
+from ..merchants.models import Membership
+from ..merchants.roles import Permission, allowed
 from ..money import validate_amount
 from ..orders import lifecycle
 from ..plugins.providers import DeliveryQuote, TrackingUpdate
@@ -37,6 +39,7 @@ from ..redemption.human import random_reference
 from ..states import next_state
 from ..stores.models import Store
 from ..validation import optional_text, valid_int
+from . import notices, order_effects
 from .addresses import clean_address
 from .models import Shipment, ShipmentEventRecord, ShipmentLine
 from .states import (
@@ -179,11 +182,24 @@ def create_shipment(order, quote: DeliveryQuote, *, address: dict, cod_amount: i
     return shipment
 
 
+def riders(shipment: Shipment) -> list[Membership]:
+    """Members who may carry the parcel: they handle orders at the store it leaves from."""
+    members = db.session.scalars(sa.select(Membership).where(
+        Membership.merchant_id == shipment.merchant_id).order_by(Membership.id)).all()
+    return [m for m in members if allowed(m.role, Permission.HANDLE_ORDERS)
+            and m.can_access_store(shipment.store_id)]
+
+
 def assign_courier(shipment: Shipment, courier_user_id: int | None) -> Shipment:
-    """Give a shipment to one of the merchant's riders (``None``: take it back)."""
+    """Give a shipment to one of ``riders`` (``None``: take it back). Anyone else (a
+    stranger, another merchant's member, a member of other stores) is refused."""
     shipment = lock(shipment)
     if ShipmentState(shipment.state) in FINAL_STATES:
         raise ValidationError(_l("This delivery is over."))
+    if courier_user_id is not None \
+            and courier_user_id not in {m.user_id for m in riders(shipment)}:
+        raise ValidationError.field("courier_user_id",
+                                    _l("Choose a member who handles orders at this store."))
     shipment.courier_user_id = courier_user_id
     db.session.flush()
     return shipment
@@ -323,6 +339,8 @@ def _walk(shipment: Shipment, goal: ShipmentState, *, source, actor_id, occurred
     if own:
         own[-1].external_id, own[-1].note = external_id, note
     db.session.flush()
+    for entry in steps:  # told once the notes are final (a failed attempt's reason)
+        notices.shipment_moved(shipment, ShipmentState(entry.to_state), note=entry.note)
     return tuple(steps)
 
 
@@ -331,6 +349,7 @@ def _step(shipment: Shipment, event: ShipmentEvent, *, source, actor_id, occurre
     old = ShipmentState(shipment.state)
     new = next_state(SHIPMENT_TRANSITIONS, old, event)
     if event == E.PICK_UP:
+        order_effects.check_dispatchable(shipment)
         _stock_leaves(shipment, actor_id=actor_id, now=now)
     elif event in (E.SEND_OUT, E.REDELIVER):
         shipment.attempts += 1
@@ -345,6 +364,7 @@ def _step(shipment: Shipment, event: ShipmentEvent, *, source, actor_id, occurre
     steps = [_record(shipment, event, old, new, source=source, actor_id=actor_id,
                      occurred_at=occurred_at, note=note, cash_collected=cash)]
     db.session.flush()
+    order_effects.shipment_moved(shipment, event, old, actor_id=actor_id, now=now)
     if event == E.FAIL_ATTEMPT and shipment.attempts >= shipment.max_attempts:
         # No attempt left: the parcel goes back, by the platform's rule, at once.
         steps += _step(shipment, E.SEND_BACK, source=EventSource.SYSTEM, actor_id=None,

@@ -45,6 +45,21 @@ THEMES = {"suong-som": "hoian"}
 # Demo shops that also take bank transfers (VietQR), with a sample account of theirs.
 TRANSFERS = {"suong-som": {"bank_bin": "970436", "account_number": "1023456789",
                            "account_name": "CONG TY TNHH SUONG SOM"}}
+# Demo shops that deliver with their own riders (the seeds' courier: cash on delivery, the
+# customer may look before accepting, a second attempt): the local courier's settings as the
+# merchant would save them (Plugins → Local delivery by our riders).
+LOCAL_DELIVERY = {
+    "sao-viet": {"tiers": "3: 15.000\n7: 25.000\n15: 40.000", "per_km_beyond": 3000,
+                 "free_above": 5_000_000, "zone_radius_km": "25", "same_day": True,
+                 "same_day_cutoff": "16:00", "express": True, "express_hours": 2,
+                 "express_fee": 30000, "cod": True, "cod_max_basket": 20_000_000,
+                 "inspect_before_accept": True, "attempts": 2, "redelivery_fee": 15000},
+    "moc-lan": {"tiers": "3: 18.000\n8: 30.000", "per_km_beyond": 4000,
+                "free_above": 1_000_000, "zone_radius_km": "15", "same_day": True,
+                "same_day_cutoff": "17:00", "express": False, "cod": True,
+                "cod_max_basket": 3_000_000, "inspect_before_accept": True, "attempts": 3,
+                "redelivery_fee": 10000},
+}
 COMMISSIONS = {"moc-lan": 1200, "sao-viet": 500, "suong-som": 800, "lua-spa": 1500,
                "buoc-xinh": 1000, "nang-dong": 750}
 # (share out of stock, share with 1–3 left, usual range) per category.
@@ -129,6 +144,11 @@ class _Loader:
                 "currency": "VND", "bank_code": account["bank_bin"],
                 "account_number": account["account_number"],
                 "holder": account["account_name"]})
+        if shop.slug in LOCAL_DELIVERY:
+            plugin_services.update_merchant_settings(merchant, "delivery_local_courier",
+                                                     LOCAL_DELIVERY[shop.slug])
+            plugin_services.set_enabled(merchant, "delivery_local_courier", True)
+            plugin_services.set_enabled(merchant, "payment_cash_on_delivery", True)
         self.created["merchants"] += 1
         return merchant
 

@@ -246,4 +246,9 @@ STAFF: list[StaffSpec] = [
               ("dong-khoi",)),
     StaffSpec("suong-som", "barista.buivien@" + EMAIL_DOMAIN, "Lý Bảo Ngọc", "staff",
               ("bui-vien",)),
+    # Riders of the shops that deliver themselves: their deliveries are on /rider/.
+    StaffSpec("sao-viet", "shipper.saoviet@" + EMAIL_DOMAIN, "Phan Văn Tài", "staff",
+              ("dien-bien-phu", "ba-thang-hai")),
+    StaffSpec("moc-lan", "shipper.moclan@" + EMAIL_DOMAIN, "Đỗ Minh Khoa", "staff",
+              ("dong-khoi", "vo-van-tan")),
 ]

@@ -64,6 +64,17 @@ def run_search_hours(app: Flask, now=None) -> int:
             db.session.remove()
 
 
+def run_tracking_poll(app: Flask, now=None) -> int:
+    """Ask carriers about booked shipments still on their way (see delivery.tracking)."""
+    from ..delivery.tracking import poll_all
+
+    with app.app_context():
+        try:
+            return poll_all(now=now)
+        finally:
+            db.session.remove()
+
+
 def run_periodic_job(app: Flask, name: str, now=None) -> int:
     """Run a plugin's periodic job once (what its periodic task does): only while the platform
     has the plugin installed; a failure is logged, and the next run tries again."""
@@ -109,7 +120,12 @@ def init_app(app: Flask) -> None:
     def search_opening_hours():
         return run_search_hours(app)
 
-    tasks = {"orders.clock": order_clock, "search.opening_hours": search_opening_hours}
+    @huey.periodic_task(crontab(minute="*/15"), name="delivery.tracking_poll")
+    def delivery_tracking_poll():
+        return run_tracking_poll(app)
+
+    tasks = {"orders.clock": order_clock, "search.opening_hours": search_opening_hours,
+             "delivery.tracking_poll": delivery_tracking_poll}
     for job in app.extensions["plugins"].periodic_jobs.values():
         tasks[job.name] = huey.periodic_task(
             crontab(minute=f"*/{job.every_minutes}"), name=job.name)(

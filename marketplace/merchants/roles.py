@@ -23,6 +23,7 @@ class Permission(StrEnum):
     HANDLE_ORDERS = "handle_orders"    # the pickup queue, collection, returns at the counter
     VIEW_FINANCES = "view_finances"    # the statement: commission, balance with the platform
     MANAGE_CAMPAIGNS = "manage_campaigns"  # vouchers, campaigns, posters and their funnel
+    RECONCILE_CASH = "reconcile_cash"  # confirm the cash couriers bring back (COD)
 
 
 P = Permission
@@ -31,7 +32,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
     Role.MANAGER: frozenset({P.VIEW, P.ADJUST_STOCK, P.MANAGE_STORES, P.MANAGE_LISTINGS,
                              P.MANAGE_STAFF, P.MANAGE_TOKENS, P.HANDLE_ORDERS,
-                             P.MANAGE_CAMPAIGNS}),
+                             P.MANAGE_CAMPAIGNS, P.RECONCILE_CASH}),
     Role.STAFF: frozenset({P.VIEW, P.ADJUST_STOCK, P.MANAGE_TOKENS, P.HANDLE_ORDERS}),
 }
 

@@ -21,19 +21,21 @@ from flask_babel import lazy_gettext as _l
 from ..cart import services as carts
 from ..cart.models import Cart
 from ..database import get_scoped, utcnow
+from ..delivery import shipments as deliveries
 from ..errors import Conflict, InsufficientStock, NotFound, ValidationError
 from ..extensions import db
 from ..fulfilment import slots
 from ..inventory.models import MovementReason
 from ..inventory.services import apply_movement, lock_level
 from ..payments import services as payments
+from ..plugins.hookspecs import PriceAdjustment
 from ..plugins.manager import current_platform
 from ..plugins.providers import PaymentProvider
 from ..redemption import services as redemption
 from ..stores.models import Store
 from ..validation import optional_text
 from ..vouchers import usage as vouchers
-from . import codes
+from . import codes, delivery_choice
 from .audit import Actor
 from .lifecycle import announce
 from .models import Checkout, Order, OrderAdjustment, OrderLine
@@ -44,6 +46,17 @@ from .states import Fulfilment, OrderState
 class CartChanged(Conflict):
     code = "cart_changed"
     title = _l("Your cart changed. Please review it again.")
+
+
+@dataclass
+class PlannedOrder:
+    """One order to place: a store and what it holds there. A delivery split over several
+    stores becomes several (one per parcel); everything else is one per merchant."""
+
+    store: Store
+    items: list[tuple[object, int]]
+    pricing: Pricing
+    quote: object | None = None  # the parcel's DeliveryQuote
 
 
 @dataclass
@@ -59,19 +72,18 @@ class Choice:
     voucher_code: str | None = None
     pricing: Pricing | None = None
     vouchers: list = field(default_factory=list)
+    delivery: delivery_choice.DeliveryChoice | None = None
+    planned: list[PlannedOrder] = field(default_factory=list)
 
 
 def _field(index: int, name: str) -> str:
     return f"orders[{index}].{name}"
 
 
-def _choice(index: int, part: carts.MerchantPart, raw: dict, *, now: datetime) -> Choice:
-    merchant = part.merchant
-    try:
-        fulfilment = Fulfilment(raw.get("fulfilment") or "")
-    except ValueError:
-        raise ValidationError.field(_field(index, "fulfilment"),
-                                    _l("Choose pickup or reserve and try.")) from None
+CHOOSABLE = (Fulfilment.PICKUP, Fulfilment.RESERVE, Fulfilment.DELIVERY)
+
+
+def _store(index: int, merchant, raw: dict, fulfilment: Fulfilment) -> Store:
     try:
         store = get_scoped(Store, merchant.id, raw.get("store_id"))
     except NotFound:
@@ -81,6 +93,21 @@ def _choice(index: int, part: carts.MerchantPart, raw: dict, *, now: datetime) -
     if not store.is_active or not offered:
         raise ValidationError.field(_field(index, "store_id"),
                                     _l("This store does not offer this."))
+    return store
+
+
+def _choice(index: int, part: carts.MerchantPart, raw: dict, *, customer,
+            now: datetime) -> Choice:
+    merchant = part.merchant
+    try:
+        fulfilment = Fulfilment(raw.get("fulfilment") or "")
+        if fulfilment not in CHOOSABLE:
+            raise ValueError(fulfilment)
+    except ValueError:
+        raise ValidationError.field(_field(index, "fulfilment"),
+                                    _l("Choose pickup, reserve and try, or delivery.")) from None
+    store = None if fulfilment == Fulfilment.DELIVERY else _store(index, merchant, raw,
+                                                                    fulfilment)
     window = None
     if fulfilment == Fulfilment.PICKUP:
         start = slots.parse_slot_start(raw.get("slot_start"), _field(index, "slot_start"))
@@ -96,10 +123,27 @@ def _choice(index: int, part: carts.MerchantPart, raw: dict, *, now: datetime) -
     if fulfilment == Fulfilment.RESERVE and not provider.offline:
         raise ValidationError.field(_field(index, "payment_provider"),
                                     _l("A reservation is paid at the store, for what you buy."))
+    if provider.collected_on_delivery and fulfilment != Fulfilment.DELIVERY:
+        raise ValidationError.field(_field(index, "payment_provider"),
+                                    _l("Cash on delivery is for deliveries."))
+    if fulfilment == Fulfilment.DELIVERY and provider.offline \
+            and not provider.collected_on_delivery:
+        raise ValidationError.field(_field(index, "payment_provider"),
+                                    _l("A delivery is paid online or in cash to the courier."))
     note = optional_text(raw.get("note"), _field(index, "note"), max_length=500)
     voucher_code = optional_text(raw.get("voucher_code"), _field(index, "voucher_code"),
                                  max_length=2048)
-    return Choice(part, fulfilment, store, window, provider, note, voucher_code)
+    delivery = None
+    if fulfilment == Fulfilment.DELIVERY:
+        delivery = delivery_choice.choose(index, part, raw, provider, customer=customer,
+                                          now=now)
+        store = delivery.plan.parcels[0].store
+        if voucher_code and delivery.plan.split:
+            raise ValidationError.field(_field(index, "voucher_code"), _l(
+                "A voucher cannot be used on a delivery split into several parcels: remove "
+                "it, or order what one store has."))
+    return Choice(part, fulfilment, store, window, provider, note, voucher_code,
+                  delivery=delivery)
 
 
 def _check_lines(part: carts.MerchantPart) -> None:
@@ -146,7 +190,7 @@ def plan(cart: Cart | None, *, customer, raw_choices: list, cart_version: str | 
                                         _l("This shop is not in your cart."))
         seen.add(merchant_id)
         _check_lines(part)
-        choices.append(_choice(index, part, raw, now=now))
+        choices.append(_choice(index, part, raw, customer=customer, now=now))
     if len({c.part.currency for c in choices}) != 1:
         raise ValidationError.field("orders", _l("Check out shops that use different "
                                                  "currencies separately."))
@@ -165,37 +209,66 @@ def plan(cart: Cart | None, *, customer, raw_choices: list, cart_version: str | 
             choice.vouchers = [voucher]
         choice.pricing = price(choice.part.merchant, lines, currency=choice.part.currency,
                                customer=customer, codes=chosen)
+        choice.planned = _planned(choice, customer)
     return choices
 
 
-def _expiry(choice: Choice, now: datetime, online: bool) -> datetime:
+def _planned(choice: Choice, customer) -> list[PlannedOrder]:
+    """The orders a choice becomes. A delivery adds its fee to each parcel's order; a split
+    one is priced per parcel (the pricing hook sees what each order really holds)."""
+    if choice.delivery is None:
+        return [PlannedOrder(choice.store, [(line.variant, line.quantity)
+                                            for line in choice.part.lines], choice.pricing)]
+    plan, offer = choice.delivery.plan, choice.delivery.offer
+    planned = []
+    for parcel, quote in zip(plan.parcels, offer.quotes, strict=True):
+        if plan.split:
+            pricing = price(choice.part.merchant, [
+                PricedLine(key=f"v{variant.id}", variant=variant, quantity=quantity,
+                           unit_price=variant.price) for variant, quantity in parcel.items],
+                currency=choice.part.currency, customer=customer)
+        else:
+            pricing = choice.pricing
+        pricing.adjustments.append(PriceAdjustment(
+            code=DELIVERY_FEE, label=str(_l("Delivery: %(service)s", service=quote.label)),
+            amount=quote.fee))
+        planned.append(PlannedOrder(parcel.store, list(parcel.items), pricing, quote))
+    return planned
+
+
+DELIVERY_FEE = "delivery"  # the adjustment code of a delivery's fee
+
+
+def _expiry(choice: Choice, planned: PlannedOrder, now: datetime, online: bool) -> datetime:
     if online:
         return now + timedelta(minutes=current_app.config["ORDER_PAYMENT_MINUTES"])
+    if planned.quote is not None:  # a delivery: its shipment, not this time, ends it
+        return planned.quote.window_end
     if choice.fulfilment == Fulfilment.PICKUP:
         return choice.window[1] + timedelta(minutes=choice.store.pickup_grace_minutes)
     return now + timedelta(hours=choice.store.reserve_hold_hours)
 
 
-def _new_order(checkout: Checkout, choice: Choice, customer, now: datetime) -> Order:
-    part, pricing = choice.part, choice.pricing
+def _new_order(checkout: Checkout, choice: Choice, planned: PlannedOrder, customer,
+               now: datetime) -> Order:
+    part, pricing, store = choice.part, planned.pricing, planned.store
     online = not choice.provider.offline
     order = Order(
         merchant_id=part.merchant.id, checkout=checkout, customer_id=customer.id,
         number=codes.new_order_number(),
         state=OrderState.PENDING_PAYMENT if online else OrderState.CONFIRMED,
-        fulfilment=choice.fulfilment, store_id=choice.store.id, store=choice.store,
+        fulfilment=choice.fulfilment, store_id=store.id, store=store,
         slot_start=choice.window[0] if choice.window else None,
         slot_end=choice.window[1] if choice.window else None,
-        expires_at=_expiry(choice, now, online), currency=part.currency,
+        expires_at=_expiry(choice, planned, now, online), currency=part.currency,
         subtotal=pricing.subtotal, adjustments_total=pricing.adjustments_total,
         total=pricing.total, payment_provider=choice.provider.identifier,
         customer_note=choice.note)
-    for line in part.lines:
-        variant = line.variant
+    for variant, quantity in planned.items:
         order.lines.append(OrderLine(
             merchant_id=order.merchant_id, variant_id=variant.id, variant=variant,
             title=variant.listing.title, variant_label=variant.label, sku=variant.sku,
-            unit_price=variant.price, quantity=line.quantity))
+            unit_price=variant.price, quantity=quantity))
     for adjustment in pricing.adjustments:
         order.adjustments.append(OrderAdjustment(
             merchant_id=order.merchant_id, line_key=adjustment.line_key, code=adjustment.code,
@@ -228,18 +301,26 @@ def place(cart: Cart | None, *, customer, raw_choices: list, cart_version: str |
     now = now or utcnow()
     choices = plan(cart, customer=customer, raw_choices=raw_choices,
                    cart_version=cart_version, now=now)
+    placing = [(choice, planned) for choice in choices for planned in choice.planned]
     checkout = Checkout(customer_id=customer.id, currency=choices[0].part.currency,
-                        total=sum(c.pricing.total for c in choices))
+                        total=sum(planned.pricing.total for _, planned in placing))
     db.session.add(checkout)
-    orders = [_new_order(checkout, choice, customer, now) for choice in choices]
+    orders = [_new_order(checkout, choice, planned, customer, now)
+              for choice, planned in placing]
     db.session.flush()
     _hold_stock(orders, customer)
     actor = Actor.customer(customer)
-    for order, choice in zip(orders, choices, strict=True):
+    for order, (choice, planned) in zip(orders, placing, strict=True):
         if choice.window is not None:
             slots.book(choice.store, choice.window[0])
         payments.start(order, choice.provider, actor=actor)
-        redemption.issue(order.merchant_id, codes.KIND, order.id)
+        if planned.quote is not None:  # collected by the courier at the door, not at a counter
+            deliveries.create_shipment(
+                order, planned.quote, address=choice.delivery.address,
+                cod_amount=order.total if choice.provider.collected_on_delivery else 0,
+                now=now)
+        else:
+            redemption.issue(order.merchant_id, codes.KIND, order.id)
         for voucher in choice.vouchers:  # used now; given back if the order comes to nothing
             vouchers.apply_to_order(voucher, order, actor=actor, now=now)
         announce(order, None, OrderState(order.state), "place", actor=actor)

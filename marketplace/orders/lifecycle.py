@@ -32,7 +32,7 @@ from . import codes, notifications
 from .audit import SYSTEM, Actor, record
 from .models import Order, OrderAdjustment
 from .pricing import PricedLine, price
-from .queries import handled_as_orders
+from .queries import on_the_order_clock
 from .states import (
     CUSTOMER_CANCELLABLE,
     OPEN_STATES,
@@ -95,6 +95,10 @@ def announce(order: Order, old: OrderState | None, new: OrderState, event: str, 
     record(merchant_id=order.merchant_id, order_id=order.id, entity="order", entity_id=order.id,
            event=event, from_state=old, to_state=new, actor=actor, note=note)
     notifications.state_changed(order, new)
+    if order.fulfilment == Fulfilment.DELIVERY:
+        from ..delivery import order_effects  # the delivery package builds on orders
+
+        order_effects.order_changed(order, new, now=utcnow())
     emit("marketplace_order_state_changed", order.merchant, order_id=order.id,
          old_state=str(old) if old else "", new_state=str(new), event=str(event))
     db.session.flush()
@@ -239,6 +243,9 @@ def cancel_by_customer(order: Order, customer, *, reason: str | None = None,
 
 def cancel_by_store(order: Order, *, actor: Actor, reason, now: datetime | None = None) -> Order:
     order = lock(order)
+    if order.state == S.SHIPPED:
+        raise ValidationError(_l("The goods are on their way: call the delivery back "
+                                 "instead."))
     reason = optional_text(reason, "reason", max_length=500)
     if not reason:
         raise ValidationError.field("reason", _l("Tell the customer why the order is cancelled."))
@@ -282,6 +289,9 @@ def collect(order: Order, *, actor: Actor, code: str | None, quantities: dict | 
     it and marked it used), so ``code`` is not asked for."""
     now = now or utcnow()
     order = lock(order)
+    if order.fulfilment == Fulfilment.DELIVERY:
+        raise ValidationError(_l("A delivery is handed over by its courier, not at the "
+                                 "counter."))
     next_state(ORDER_TRANSITIONS, OrderState(order.state), E.COLLECT)  # refuse early, clearly
     if not scanned and not codes.code_matches(order, code):
         raise WrongPickupCode.field("code", _l("This is not the order's pickup code."))
@@ -363,6 +373,9 @@ def staff_events(order: Order) -> list[str]:
                if e not in SYSTEM_EVENTS]
     if order.fulfilment != Fulfilment.RESERVE and E.DECLINE in allowed:
         allowed.remove(E.DECLINE)
+    if order.fulfilment == Fulfilment.DELIVERY:
+        # The courier hands it over; once it left, only its shipments end it.
+        allowed = [] if order.state == S.SHIPPED else [e for e in allowed if e != E.COLLECT]
     return allowed
 
 
@@ -392,10 +405,11 @@ def _settle_amount(order: Order, taken: dict[int, int]) -> int:
 
 def due_for_expiry(now: datetime, *, limit: int) -> list[int]:
     """Open orders whose hold has lapsed, oldest deadline first. A paid appointment is not
-    one: its booking ends it (checked in, cancelled, a no-show)."""
+    one: its booking ends it (checked in, cancelled, a no-show); nor is a confirmed
+    delivery: its shipments end it."""
     return list(db.session.scalars(
         sa.select(Order.id).where(Order.state.in_([str(s) for s in OPEN_STATES]),
-                                  Order.expires_at <= now, handled_as_orders())
+                                  Order.expires_at <= now, on_the_order_clock())
         .order_by(Order.expires_at).limit(limit)))
 
 
@@ -416,7 +430,7 @@ def due_for_reminder(now: datetime, *, within: timedelta, limit: int) -> list[in
     return list(db.session.scalars(
         sa.select(Order.id).where(
             Order.state.in_([str(s) for s in QUEUE_STATES]), Order.reminded_at.is_(None),
-            handled_as_orders(),  # a paid appointment's booking sends the reminders
+            on_the_order_clock(),  # a paid appointment's booking sends the reminders
             Order.expires_at > now, Order.expires_at <= now + within)
         .limit(limit)))
 

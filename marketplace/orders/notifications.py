@@ -30,6 +30,8 @@ SUBJECTS = {
     S.EXPIRED: _l("Order %(number)s has expired"),
     S.NO_SHOW: _l("Order %(number)s was not collected"),
     S.DECLINED: _l("Thank you for trying: reservation %(number)s is closed"),
+    S.SHIPPED: _l("Order %(number)s is on its way"),
+    S.DELIVERED: _l("Order %(number)s is delivered"),
 }
 REMINDER_SUBJECT = _l("Order %(number)s: please collect it soon")
 # The messages that tell the pickup code and the address: the others need not look it up.
@@ -49,7 +51,8 @@ def _send(order, kind: str, subject) -> None:
     locale = customer.locale or "vi"
     link = public_url("shop.order", number=order.number)
     subject = _subject(subject, order, locale)
-    shows_code = kind in SHOWS_CODE
+    # A delivery has no pickup code: the courier hands it over.
+    shows_code = kind in SHOWS_CODE and order.fulfilment != Fulfilment.DELIVERY
     code = codes.display(codes.pickup_code(order)) if shows_code else ""
     with force_locale(locale):
         message = render_template(

@@ -71,6 +71,15 @@ def handled_as_orders() -> sa.ColumnElement[bool]:
                   Order.state == OrderState.PENDING_PAYMENT)
 
 
+def on_the_order_clock() -> sa.ColumnElement[bool]:
+    """The orders whose hold the order clock ends (expired unpaid, not collected in time)
+    and reminds about. A delivery is one only while unpaid: once confirmed, its shipments,
+    not a pickup window, decide how it ends."""
+    return sa.and_(handled_as_orders(),
+                   sa.or_(Order.fulfilment != Fulfilment.DELIVERY,
+                          Order.state == OrderState.PENDING_PAYMENT))
+
+
 def queue(store, *, states=QUEUE_STATES) -> list[Order]:
     """What a store has to act on, soonest pickup first (reservations by their expiry)."""
     return list(db.session.scalars(

@@ -232,7 +232,10 @@ class PluginPlatform:
         return self.plugins[info.name]
 
     def remove(self, name: str) -> None:
-        """Undo ``add``."""
+        """Undo ``add``, and forget the providers the plugin registered meanwhile."""
+        for registry in (self.payment_providers, self.carriers, self.slot_sources,
+                         self.code_formats, self.code_kinds, self.payout_methods):
+            registry.forget(name)
         self.pm.unregister(name=name)
         self.plugins.pop(name, None)
         self.not_loaded.pop(name, None)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
@@ -52,6 +54,12 @@ class PluginInfo:
     merchant_settings: tuple[Setting, ...] = field(default_factory=tuple)
     author: str = ""
     url: str = ""
+    #: Called with a merchant's settings (plain values, secrets left out) once each passed
+    #: its own ``Setting`` check, before they are saved: rules across settings or inside a
+    #: text (a price table) live here. Raise ``ValidationError.field(key, message)``;
+    #: nothing is saved then.
+    check_merchant_settings: Callable[[dict[str, Any]], None] | None = field(
+        default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not NAME_PATTERN.match(self.name):

@@ -56,6 +56,10 @@ class PaymentProvider(Provider):
     #: it in the dashboard or the API, or a bank-notification plugin calls
     #: ``marketplace.orders.lifecycle.payment_received`` for them.
     confirmed_by_staff: ClassVar[bool] = False
+    #: True when the courier takes the money at the door (cash on delivery): offered only
+    #: for a delivery whose carrier takes cash there; the order is confirmed at once and is
+    #: paid when the merchant reconciles the cash the courier brought back.
+    collected_on_delivery: ClassVar[bool] = False
     #: A template of the plugin ("<plugin>/<file>.html") shown on the customer's order page
     #: while the payment waits (a QR code to scan, bank details), with ``order`` and
     #: ``payment`` in its context; ``None``: nothing to show.
@@ -422,6 +426,11 @@ class ProviderRegistry(Generic[P]):
         provider.plugin = plugin
         self._providers[identifier] = provider
         return provider
+
+    def forget(self, plugin: str) -> None:
+        """Drop the providers ``plugin`` registered (the plugin was removed again)."""
+        self._providers = {key: provider for key, provider in self._providers.items()
+                           if provider.plugin != plugin}
 
     def get(self, identifier: str) -> P:
         from ..errors import NotFound

@@ -182,6 +182,8 @@ def update_merchant_settings(merchant, name: str, data: dict) -> MerchantPlugin:
     row = _row(merchant, name, lock=True)
     stored = frozenset(row.secret_keys) if row else frozenset()
     plain, secrets = clean_settings(loaded.info.merchant_settings, data, stored_secrets=stored)
+    if loaded.info.check_merchant_settings is not None:
+        loaded.info.check_merchant_settings(dict(plain))
     if row is None:
         row = MerchantPlugin(merchant_id=merchant.id, plugin_name=name, enabled=False,
                              settings={}, secret_keys=[])

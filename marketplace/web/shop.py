@@ -32,11 +32,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import idempotency
 from ..cart import services as carts
 from ..database import utcnow
+from ..delivery import addresses, planning
 from ..errors import MarketplaceError, ValidationError
 from ..extensions import db
 from ..fulfilment import options as store_choice
 from ..fulfilment import slots
-from ..orders import checkout, codes, lifecycle, queries
+from ..orders import checkout, codes, delivery_choice, lifecycle, queries
 from ..orders.states import Fulfilment, OrderState
 from ..payments import services as payments
 from ..redemption import images
@@ -61,6 +62,8 @@ STATE_LABELS = {
     OrderState.CANCELLED: _l("Cancelled"),
     OrderState.EXPIRED: _l("Expired"),
     OrderState.NO_SHOW: _l("Not collected"),
+    OrderState.SHIPPED: _l("On its way"),
+    OrderState.DELIVERED: _l("Delivered"),
 }
 PAYMENT_STATE_LABELS = {
     "pending": _l("To pay"), "authorized": _l("Authorized"), "captured": _l("Paid"),
@@ -79,7 +82,8 @@ HISTORY_LABELS = {
 }
 FULFILMENT_LABELS = {Fulfilment.PICKUP: _l("Pickup in store"),
                      Fulfilment.RESERVE: _l("Reserve and try in store"),
-                     Fulfilment.APPOINTMENT: _l("Appointment, paid ahead")}
+                     Fulfilment.APPOINTMENT: _l("Appointment, paid ahead"),
+                     Fulfilment.DELIVERY: _l("Delivery to your address")}
 
 
 def store_time(store, moment, pattern: str = "short") -> str:
@@ -223,13 +227,16 @@ def _checkout_view(found, *, errors=None, message=None, status=200):
                 if day_slots:
                     break
                 day, day_slots = later, slots.day_slots(chosen.store, later, now=now)
+        provider = request.values.get(f"provider_{mid}", "")
         sections.append({
             **_voucher_section(part, chosen, now),
+            "delivery": _delivery_section(part, provider, now)
+            if fulfilment == Fulfilment.DELIVERY else None,
             "part": part, "options": options, "usable": usable, "chosen": chosen,
             "fulfilment": fulfilment, "day": day, "days": days, "slots": day_slots,
             "slot_start": request.values.get(f"slot_{mid}", ""),
             "providers": payments.usable_providers(part.merchant, part.currency),
-            "provider": request.values.get(f"provider_{mid}", ""),
+            "provider": provider,
             "included": request.values.get(f"include_{mid}", "1" if request.method == "GET"
                                            else "") == "1",
         })
@@ -238,6 +245,48 @@ def _checkout_view(found, *, errors=None, message=None, status=200):
         version=carts.version(found), position=position, errors=errors or {},
         message=message, idempotency_key=request.values.get("idempotency_key")
         or uuid.uuid4().hex), status
+
+
+NEW_ADDRESS = "new"
+
+
+def _delivery_raw(mid: int) -> dict:
+    """The address part of a delivery choice as the form has it: a saved address, or the
+    fields of a new one."""
+    picked = request.values.get(f"address_{mid}") or NEW_ADDRESS
+    if picked != NEW_ADDRESS:
+        return {"address_id": picked}
+    return {"address": {name: request.values.get(f"new_{name}_{mid}", "")
+                        for name in addresses.FIELDS}}
+
+
+def _delivery_section(part, provider_id: str, now) -> dict:
+    """The customer's addresses, and for the chosen one the parcels and the carriers'
+    offers (or why there are none), worked out again on every "Update"."""
+    mid = part.merchant.id
+    saved = addresses.list_addresses(current_user)
+    raw = _delivery_raw(mid)
+    if "address" in raw and saved and f"address_{mid}" not in request.values:
+        raw = {"address_id": str(saved[0].id)}  # first visit: the first saved address
+    section = {"addresses": saved, "picked": raw.get("address_id") or NEW_ADDRESS,
+               "new": raw.get("address") or {}, "plan": None, "problem": None,
+               "service": request.values.get(f"service_{mid}", ""),
+               "accept_split": request.values.get(f"accept_split_{mid}") == "1"}
+    if "address" in raw and not any(raw["address"].values()):
+        return section  # nothing typed yet: no error to show
+    usable = {p.identifier: p for p in payments.usable_providers(part.merchant, part.currency)}
+    cod = getattr(usable.get(provider_id), "collected_on_delivery", False)
+    try:
+        address = delivery_choice.delivery_address(current_user, raw)
+        section["plan"] = planning.plan(
+            part.merchant, [(line.variant, line.quantity) for line in part.lines],
+            address=address, currency=part.currency, cash_on_delivery=cod, now=now)
+        if not section["plan"].offers:
+            section["problem"] = planning.no_offer_error("service").message
+    except MarketplaceError as exc:
+        section["problem"] = exc.message
+        section["fields"] = exc.fields
+    return section
 
 
 def _voucher_section(part, chosen, now) -> dict:
@@ -267,13 +316,19 @@ def _raw_choices(found) -> list[dict]:
         if request.form.get(f"include_{mid}") != "1":
             continue
         fulfilment = request.form.get(f"fulfilment_{mid}")
-        choices.append({
+        choice = {
             "merchant_id": mid, "fulfilment": fulfilment,
             "store_id": request.form.get(f"store_{mid}"),
             "slot_start": request.form.get(f"slot_{mid}") if fulfilment == "pickup" else None,
             "payment_provider": request.form.get(f"provider_{mid}"),
             "note": request.form.get(f"note_{mid}"),
-            "voucher_code": request.form.get(f"voucher_{mid}") or None})
+            "voucher_code": request.form.get(f"voucher_{mid}") or None}
+        if fulfilment == Fulfilment.DELIVERY:
+            carrier, _sep, service = (request.form.get(f"service_{mid}") or "").partition(":")
+            choice |= _delivery_raw(mid) | {
+                "carrier": carrier, "service": service,
+                "accept_split": request.form.get(f"accept_split_{mid}") == "1"}
+        choices.append(choice)
     return choices
 
 

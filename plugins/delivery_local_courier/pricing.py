@@ -1,9 +1,9 @@
 """The local courier's prices and promises (the merchant's own riders): pure, no database.
 
-The ``delivery_local_courier`` plugin is being built (issue 9). Its folder has no
-``__init__.py`` yet on purpose: the platform imports every package in ``plugins/`` as a plugin
-and stops start-up on one without ``PLUGIN = PluginInfo(...)``. Until the plugin exists the
-tests load this module from its file; its ``Carrier.quote`` will call ``quote``.
+The ``delivery_local_courier`` plugin's ``LocalCourier.quote`` (``carrier.py``) calls
+``quote`` with the merchant's settings (``settings.py`` reads its form into
+``parse_settings``). The module imports nothing of the plugin and needs no app, so its unit
+tests load it from its file.
 
 The rules:
 

@@ -84,6 +84,14 @@ REQUESTS = {
         "json": {"event": "cancel"}},
     ("POST", "/api/v1/booking/bookings/<int:booking_id>/reschedule"): {
         "json": lambda: {"start": _booked_at(14).isoformat()}},
+    # Deliveries (marketplace/api/shipments.py).
+    ("GET", "/api/v1/merchant/shipments/<int:shipment_id>"): {},
+    ("POST", "/api/v1/merchant/shipments/<int:shipment_id>/events"): {
+        "json": {"event": "pick_up"}},
+    ("PUT", "/api/v1/merchant/shipments/<int:shipment_id>/courier"): {
+        "json": {"courier_user_id": None}},
+    ("PUT", "/api/v1/merchant/shipments/<int:shipment_id>/return-store"): {
+        "json": {"store_id": None}},
 }
 
 # URL parameters that name another object than the one ``build_merchant`` keeps under that
@@ -118,13 +126,14 @@ def build_merchant(make_merchant, make_store, make_listing, make_member, owner_o
                                               "store_id": store.id})
     campaign, voucher = _a_campaign(merchant, owner.user)
     bookings = _a_booking(merchant, make_store, make_listing, owner.user)
+    shipment = _a_shipment(merchant, make_store, make_listing, owner.user)
     _db.session.flush()
     return {"merchant": merchant, "store_id": store.id, "exception_id": exception.id,
             "listing_id": listing.id, "variant_id": listing.variants[1].id,
             "image_id": image.id, "membership_id": member.id,
             "invitation_id": invitation.id, "token_id": token.id, "order_id": order.id,
             "payout_id": payout.id, "poster_id": poster.id, "campaign_id": campaign.id,
-            "voucher_id": voucher.id, **bookings}
+            "voucher_id": voucher.id, "shipment_id": shipment.id, **bookings}
 
 
 def _an_order(merchant, make_store, make_listing, buyer):
@@ -137,6 +146,20 @@ def _an_order(merchant, make_store, make_listing, buyer):
     stock(store, listing.variants[0], 5)
     return buy(buyer, [(listing.variants[0], 1)],
                [pickup_choice(merchant, store, slot_at(store))]).orders[0]
+
+
+def _a_shipment(merchant, make_store, make_listing, buyer):
+    from marketplace.delivery.shipments import create_shipment
+    from marketplace.plugins import DeliveryQuote
+    from tests.support.shopping import NOW
+
+    order = _an_order(merchant, make_store, make_listing, buyer)
+    quote = DeliveryQuote(carrier="walker", service="same_day", label="Same day", fee=20000,
+                          currency="VND", window_start=NOW, window_end=NOW + timedelta(hours=4),
+                          cash_on_delivery=False)
+    return create_shipment(order, quote, address={
+        "recipient_name": "Bình", "phone": "0901 234 567", "line": "12 Nguyễn Huệ",
+        "district": "Quận 1", "city": "Hồ Chí Minh", "latitude": 10.77, "longitude": 106.70})
 
 
 def _a_campaign(merchant, user):
@@ -204,8 +227,17 @@ def snapshot(ids: dict) -> dict:
         "campaign": (_db.session.get(Campaign, ids["campaign_id"]).name,
                      _db.session.get(Campaign, ids["campaign_id"]).state),
         "voucher": _db.session.get(Voucher, ids["voucher_id"]).state,
+        "shipment": _shipment_snapshot(ids["shipment_id"]),
         **_booking_snapshot(ids),
     }
+
+
+def _shipment_snapshot(shipment_id: int) -> tuple:
+    from marketplace.delivery.models import Shipment
+
+    shipment = _db.session.get(Shipment, shipment_id)
+    return (shipment.state, shipment.courier_user_id, shipment.return_store_id,
+            len(shipment.events))
 
 
 def _booking_snapshot(ids: dict) -> dict:

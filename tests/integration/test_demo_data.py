@@ -225,6 +225,34 @@ def test_every_shop_takes_cards_and_the_transfer_shop_has_its_payout_account(dem
     assert account_for(merchants["moc-lan"].id, "VND") is None
 
 
+def test_two_shops_deliver_with_their_riders_and_cash_on_delivery(demo_db):
+    from marketplace.delivery import planning
+    from marketplace.delivery.models import Shipment
+    from marketplace.delivery.shipments import riders
+    from marketplace.inventory.models import StockLevel
+
+    shop = demo_db.session.scalars(sa.select(Merchant).where(
+        Merchant.slug == "sao-viet")).one()
+    store = demo_db.session.scalars(sa.select(Store).where(
+        Store.merchant_id == shop.id, Store.slug == "dien-bien-phu")).one()
+    level = demo_db.session.scalars(sa.select(StockLevel).where(
+        StockLevel.store_id == store.id, StockLevel.on_hand >= 1)
+        .order_by(StockLevel.id)).first()
+    near = {"recipient_name": "Khách demo", "phone": "0901 234 567", "line": "1 Lê Duẩn",
+            "ward": None, "district": store.district, "city": store.city,
+            "latitude": store.latitude + 0.003, "longitude": store.longitude}
+    # A Tuesday 10:00 in Hồ Chí Minh City: same day and express, cash at the door.
+    plan = planning.plan(shop, [(level.variant, 1)], address=near, currency="VND",
+                         cash_on_delivery=True, now=datetime(2026, 12, 15, 3, 0, tzinfo=UTC))
+    assert plan.parcels[0].store.id == store.id
+    services = {(o.carrier, o.service) for o in plan.offers}
+    assert services == {("local_courier", "same_day"), ("local_courier", "express")}
+    assert all(o.cash_on_delivery and o.inspect_before_accept for o in plan.offers)
+    shipment = Shipment(merchant_id=shop.id, store_id=store.id)  # who may ride from there
+    names = {m.user.full_name for m in riders(shipment)}
+    assert "Phan Văn Tài" in names
+
+
 # -- the booking plugin's demo rows (marketplace_demo_data) ----------------------------------
 
 SPA = "lua-spa"

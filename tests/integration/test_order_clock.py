@@ -50,7 +50,7 @@ def test_the_periodic_task_is_registered_every_minute(app):
     assert task.name == "orders.clock"
     assert "marketplace.jobs.orders.clock" in huey._registry._registry
     periodic = [t.name for t in huey._registry.periodic_tasks]
-    # The core's two, and the built-in plugins' (marketplace_register_periodic_jobs).
+    # The core's three, and the built-in plugins' (marketplace_register_periodic_jobs).
     assert sorted(periodic) == ["booking_appointments.expire_holds",
-                                "booking_appointments.reminders", "orders.clock",
-                                "search.opening_hours"]
+                                "booking_appointments.reminders", "delivery.tracking_poll",
+                                "orders.clock", "search.opening_hours"]

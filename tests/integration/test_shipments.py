@@ -140,12 +140,19 @@ def test_a_refused_event_is_409_and_changes_nothing(parcel):
     assert shipment.state == "created" and len(timeline(shipment)) == 1
 
 
-def test_a_rider_moves_only_the_shipments_assigned_to_them(parcel, make_user):
-    shipment, *_ = parcel
-    rider, stranger = make_user(), make_user()
+def test_a_rider_moves_only_the_shipments_assigned_to_them(parcel, make_member,
+                                                           make_merchant):
+    shipment, order, *_ = parcel
+    rider = make_member(order.merchant, role="staff").user
+    colleague = make_member(order.merchant, role="staff").user
+    stranger = make_member(make_merchant(), role="owner").user
+    with pytest.raises(ValidationError):  # only members who handle orders at the store ride
+        ship.assign_courier(shipment, stranger.id)
+    assert shipment.courier_user_id is None
     ship.assign_courier(shipment, rider.id)
-    with pytest.raises(PermissionDenied):
-        ship.apply(shipment, "pick_up", source="courier", actor_id=stranger.id)
+    for other in (stranger, colleague):
+        with pytest.raises(PermissionDenied):
+            ship.apply(shipment, "pick_up", source="courier", actor_id=other.id)
     assert shipment.state == "created"
     ship.apply(shipment, "pick_up", source="courier", actor_id=rider.id)
     assert shipment.state == "picked_up"

@@ -22,8 +22,8 @@ from marketplace.stores.hours import Interval, Schedule
 
 
 def _load_pricing():
-    """The plugin folder is not a package yet (see the module's docstring), so the module is
-    loaded from its file."""
+    """The module from its file: the plugin package is importable only under the name the
+    platform gives built-ins when an app loads them, and these tests need no app."""
     path = Path(__file__).resolve().parents[2] / "plugins/delivery_local_courier/pricing.py"
     spec = importlib.util.spec_from_file_location("delivery_local_courier_pricing", path)
     module = importlib.util.module_from_spec(spec)

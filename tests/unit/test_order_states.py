@@ -58,10 +58,12 @@ def test_each_pair_is_allowed_by_the_table_or_refused(name, state, event):
 EXPECTED_ORDER = {
     "pending_payment": {"pay": "confirmed", "cancel": "cancelled", "expire": "expired"},
     "confirmed": {"prepare": "preparing", "mark_ready": "ready", "cancel": "cancelled",
-                  "no_show": "no_show", "serve": "collected"},
-    "preparing": {"mark_ready": "ready", "cancel": "cancelled", "no_show": "no_show"},
+                  "no_show": "no_show", "serve": "collected", "dispatch": "shipped"},
+    "preparing": {"mark_ready": "ready", "cancel": "cancelled", "no_show": "no_show",
+                  "dispatch": "shipped"},
     "ready": {"collect": "collected", "decline": "declined", "cancel": "cancelled",
-              "no_show": "no_show"},
+              "no_show": "no_show", "dispatch": "shipped"},
+    "shipped": {"deliver": "delivered", "cancel": "cancelled"},
 }
 EXPECTED_PAYMENT = {
     "pending": {"authorize": "authorized", "capture": "captured", "cancel": "cancelled",
@@ -104,9 +106,11 @@ def test_final_states_have_no_way_out_and_open_states_all_have_one():
 
 
 def test_queue_customer_and_system_sets_agree_with_the_table():
-    assert set(QUEUE_STATES) == OPEN_STATES - {OrderState.PENDING_PAYMENT}
-    # The customer may cancel until the order is ready at the counter, and never after.
-    assert OPEN_STATES - {OrderState.READY} == CUSTOMER_CANCELLABLE
+    # A shipped delivery is open (its parcels will end it) but no longer the store's to act on.
+    assert set(QUEUE_STATES) == OPEN_STATES - {OrderState.PENDING_PAYMENT, OrderState.SHIPPED}
+    # The customer may cancel until the order is ready at the counter (or has left with the
+    # courier), and never after.
+    assert OPEN_STATES - {OrderState.READY, OrderState.SHIPPED} == CUSTOMER_CANCELLABLE
     # Staff events are everything a person at the store may fire.
     staff_events = {e for _s, e in ORDER_TRANSITIONS} - SYSTEM_EVENTS
     assert staff_events == {OrderEvent.PREPARE, OrderEvent.MARK_READY, OrderEvent.COLLECT,

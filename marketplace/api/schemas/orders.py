@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from .common import ID
+from .delivery_options import ADDRESS_ID, AddressInputSchema
 
 MONEY = {"description": "An amount in the currency's minor unit (VND: đồng)."}
 
@@ -83,10 +84,24 @@ class SlotSchema(Schema):
     remaining = fields.Integer(metadata={"description": "Orders this slot can still take."})
 
 
-class ChoiceSchema(Schema):
+class DeliveryChoiceMixin(Schema):
+    address_id = fields.Integer(validate=ID, metadata=ADDRESS_ID)
+    address = fields.Nested(AddressInputSchema)
+    carrier = fields.String(validate=validate.Length(max=48), metadata={
+        "description": "Delivery: an offer's `carrier` from "
+                       "`POST /api/v1/consumer/delivery-options`."})
+    service = fields.String(validate=validate.Length(max=48))
+    accept_split = fields.Boolean(load_default=False, metadata={
+        "description": "Delivery: required when the offer comes in several parcels."})
+
+
+class ChoiceSchema(DeliveryChoiceMixin):
     merchant_id = fields.Integer(required=True, validate=ID)
-    fulfilment = fields.String(required=True, validate=validate.OneOf(["pickup", "reserve"]))
-    store_id = fields.Integer(required=True, validate=ID)
+    fulfilment = fields.String(required=True,
+                               validate=validate.OneOf(["pickup", "reserve", "delivery"]))
+    store_id = fields.Integer(validate=ID, metadata={
+        "description": "Pickup and reserve: the store. A delivery's stores are chosen by the "
+                       "shop (the nearest with everything, else a split)."})
     slot_start = fields.String(metadata={"description": "Pickup: a slot's `start` (ISO 8601 "
                                                         "with offset)."})
     payment_provider = fields.String(required=True)

@@ -93,6 +93,8 @@ def requires(permission: Permission):
 
 from . import (  # noqa: E402,F401
     campaigns,
+    cod,
+    deliveries,
     listings,
     orders,
     overview,

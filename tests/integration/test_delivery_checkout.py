@@ -475,3 +475,35 @@ def test_the_api_tells_the_options_and_checks_out_a_delivery(client, shop, buyer
     (order,) = placed.get_json()["orders"]
     assert order["fulfilment"] == "delivery"
     assert order["total"] == 2 * listing.variants[0].price + 25000
+
+
+def test_a_card_is_authorized_at_the_order_captured_when_the_parcel_leaves_and_refunded_when_it_comes_back(  # noqa: E501
+        card_shop, buyer, doorstep, stripe_platform):
+    from tests.support.cards import pay, stripe_api
+
+    merchant, _stores, listing = card_shop()
+    plugin_services.set_enabled(merchant, NAME, True)
+    placed = buy(buyer, [(listing.variants[0], 1)], [delivery(merchant, provider="stripe")])
+    (order,) = placed.orders
+    (parcel,) = shipments_of(order)
+    assert (order.state, parcel.cod_amount) == ("pending_payment", 0)
+    pay(placed)
+    payment = order.payments[0]
+    assert (order.state, payment.state) == ("confirmed", "authorized")
+    walk(parcel, "pick_up")
+    assert order.state == "shipped" and payment.state == "authorized"
+    db.session.commit()
+    drain()  # the capture, after the commit
+    intent = stripe_api(stripe_platform).v1.payment_intents.retrieve(payment.reference)
+    assert (intent.status, intent.amount) == ("succeeded", order.total)
+    assert (payment.state, payment.captured_amount) == ("captured", order.total)
+    walk(parcel, "forward", "send_out", "fail_attempt", "redeliver", "fail_attempt",
+         note="Nobody home")
+    walk(parcel, "receive_back")
+    assert order.state == "cancelled"
+    (refund,) = order.refunds
+    assert (refund.payment_id, refund.amount) == (payment.id, order.total)
+    db.session.commit()
+    drain()
+    db.session.refresh(payment)
+    assert (payment.state, payment.refunded_amount) == ("refunded", order.total)

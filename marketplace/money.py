@@ -5,6 +5,7 @@ VND has no minor unit, so 150000 means ₫150,000; USD has two, so 1999 means $1
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from babel.numbers import format_currency, get_currency_precision, list_currencies
@@ -63,6 +64,22 @@ def parse_major(text: str, currency: str, field: str) -> int:
     if scaled != scaled.to_integral_value():
         raise ValidationError.field(field, _l("Too many decimal places for %(c)s.", c=currency))
     return validate_amount(int(scaled), field)
+
+
+# Thousands grouped with dots or commas ("150.000", "1,250,000").
+GROUPED = re.compile(r"^\d{1,3}(?P<sep>[.,])\d{3}(?:(?P=sep)\d{3})*$")
+
+
+def parse_typed(text, currency: str, field: str) -> int | None:
+    """What a person typed ("150000", "150.000", "19.99") → minor units, exactly; blank is
+    None. A currency without a minor unit has no fractions, so a separator there can only
+    group thousands: "150.000" (Vietnamese) and "150,000" (English) both mean ₫150,000."""
+    text = (text or "").strip().replace(" ", "").replace("\u00a0", "")
+    if not text:
+        return None
+    if minor_units(currency) == 0 and GROUPED.match(text):
+        text = text.replace(".", "").replace(",", "")
+    return parse_major(text, currency, field)
 
 
 def format_money(amount: int | None, currency: str, locale=None) -> str:

@@ -16,7 +16,7 @@ from flask_login import current_user
 from marketplace.errors import MarketplaceError
 from marketplace.extensions import db
 from marketplace.media import delete_file
-from marketplace.money import minor_units, parse_major, to_decimal
+from marketplace.money import parse_typed, to_decimal
 from marketplace.outbox.services import notify
 
 from . import riders
@@ -97,13 +97,8 @@ def on_my_way(shipment_id: int):
 
 
 def _cash(shipment) -> int | None:
-    """The cash taken, typed as the rider reads it ("250.000" in đồng)."""
-    typed = (request.form.get("cash_collected") or "").strip()
-    if not typed:
-        return None
-    if minor_units(shipment.currency) == 0:
-        typed = typed.replace(".", "").replace(",", "")
-    return parse_major(typed, shipment.currency, "cash_collected")
+    """The cash taken, typed as it is read ("250.000" in đồng)."""
+    return parse_typed(request.form.get("cash_collected"), shipment.currency, "cash_collected")
 
 
 @rider.post("/<int:shipment_id>/delivered")

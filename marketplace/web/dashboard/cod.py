@@ -24,7 +24,7 @@ from ...delivery import cod
 from ...errors import MarketplaceError, PermissionDenied
 from ...extensions import db
 from ...merchants.roles import Permission
-from ...money import minor_units, parse_major, to_decimal, validate_currency
+from ...money import parse_typed, to_decimal, validate_currency
 from ...orders.audit import Actor
 from ...outbox.services import notify
 from ...plugins.manager import current_platform
@@ -67,13 +67,9 @@ def cod_index(merchant_slug: str):
     return _page()
 
 
-def _counted(form) -> int:
+def _counted(form) -> int | None:
     """The cash counted, typed as the member reads it ("1.250.000" in đồng)."""
-    currency = validate_currency(form.get("currency"))
-    typed = (form.get("counted") or "").strip()
-    if minor_units(currency) == 0:
-        typed = typed.replace(".", "").replace(",", "")
-    return parse_major(typed, currency, "counted")
+    return parse_typed(form.get("counted"), validate_currency(form.get("currency")), "counted")
 
 
 @bp.post("/<merchant_slug>/cash-on-delivery")

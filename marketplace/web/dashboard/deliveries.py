@@ -19,7 +19,7 @@ from ...delivery.states import EventSource, ShipmentEvent
 from ...errors import MarketplaceError, ValidationError
 from ...extensions import db
 from ...merchants.roles import Permission
-from ...money import minor_units, parse_major, to_decimal
+from ...money import parse_typed, to_decimal
 from ...outbox.services import notify
 from ...stores.services import accessible_stores
 from .. import shipment_view as view
@@ -83,13 +83,8 @@ def _act(shipment, form: str, change, done_message):
 
 
 def _cash(shipment) -> int | None:
-    """The cash the rider handed over, typed as the member reads it ("150.000" in đồng)."""
-    typed = (request.form.get("cash_collected") or "").strip()
-    if not typed:
-        return None
-    if minor_units(shipment.currency) == 0:
-        typed = typed.replace(".", "").replace(",", "")
-    return parse_major(typed, shipment.currency, "cash_collected")
+    """The cash taken, typed as it is read ("250.000" in đồng)."""
+    return parse_typed(request.form.get("cash_collected"), shipment.currency, "cash_collected")
 
 
 @bp.post("/<merchant_slug>/deliveries/<int:shipment_id>/events")

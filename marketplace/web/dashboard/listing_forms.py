@@ -14,10 +14,9 @@ from flask_babel import lazy_gettext as _l
 
 from ...catalog.states import ListingKind, VoucherKind
 from ...errors import ValidationError
-from ...money import minor_units, parse_major, to_decimal
+from ...money import parse_typed, to_decimal
 
 # "150.000" or "150,000": thousands grouped with one separator used consistently.
-GROUPED = re.compile(r"^\d{1,3}(?P<sep>[.,])\d{3}(?:(?P=sep)\d{3})*$")
 ROW_KEY = re.compile(r"^variants\[(\d{1,3})\]\.")
 MAX_ROWS = 100
 CHECKED = ("on", "1", "true", "yes")
@@ -29,16 +28,10 @@ LISTING_TEXT = ("title", "slug", "description", "category", "tags", "currency", 
 
 def parse_price(text, currency: str, field: str, *, required: bool = True) -> int | None:
     """What a person typed ("150000", "150.000", "19.99") → minor units, exactly."""
-    text = (text or "").strip().replace(" ", "").replace("\u00a0", "")
-    if not text:
-        if required:
-            raise ValidationError.field(field, _l("Enter a price."))
-        return None
-    if minor_units(currency) == 0 and GROUPED.match(text):
-        # A currency without a minor unit has no fractions, so a separator can only group
-        # thousands: "150.000" (Vietnamese) and "150,000" (English) both mean ₫150,000.
-        text = text.replace(".", "").replace(",", "")
-    return parse_major(text, currency, field)
+    amount = parse_typed(text, currency, field)
+    if amount is None and required:
+        raise ValidationError.field(field, _l("Enter a price."))
+    return amount
 
 
 def major(amount: int | None, currency: str) -> str:

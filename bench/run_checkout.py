@@ -1,6 +1,7 @@
 """Checkout benchmark: hold-and-place throughput on PostgreSQL under gunicorn.
 
     python bench/run_checkout.py [--orders 1000] [--concurrency 16] [--workers 2] [--threads 4]
+                                 [--scenarios hot,mixed,delivery]
                                  [--admin-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 A throw-away PostgreSQL database is created (and dropped at the end), migrated through the
@@ -11,17 +12,33 @@ in its cart (``POST /api/v1/consumer/cart/lines``) and checks out
 (``POST /api/v1/consumer/checkout`` with an Idempotency-Key): the checkout locks the stock
 row, holds the item, books the slot and writes the order, its lines, payment and audit rows.
 
-Two scenarios, each its own run of ``--orders`` checkouts:
+Three scenarios (``--scenarios``, all by default), each its own run of ``--orders`` checkouts:
 
 * **hot**: every buyer wants the same variant in the same slot — one stock row and one slot
   row that every transaction must lock in turn (the worst case);
-* **mixed**: buyers spread over 20 variants and 20 slots.
+* **mixed**: buyers spread over 20 variants and 20 slots;
+* **delivery**: the shop has 4 more stores across Hồ Chí Minh City (5 in all, each open
+  around the clock with the 20 variants in stock), its own riders (``delivery_local_courier``:
+  distance tiers, a 15 km radius, same day, cash at the door, 2 attempts) and cash on
+  delivery (``payment_cash_on_delivery``). Each buyer has a fixed address of its own, spread
+  over the city within the radius; in a loop it puts one of the 20 variants in its cart, asks
+  ``POST /api/v1/consumer/delivery-options`` for that typed address (cash on delivery) and
+  checks out with fulfilment ``delivery``, the first offer's carrier and service, the same
+  address and ``cash_on_delivery``: the checkout plans the parcel from the nearest store,
+  quotes again, holds the stock there and writes the order, its delivery fee and shipment.
+
+The riders promise **same day** only, with a cut-off of 23:59, so that the same offer comes
+first at any hour of the run (before the cut-off by midnight, in the last minute of the day by
+the next midnight) and runs started at different hours measure the same work.
 
 It prints, per scenario, orders placed per second and the latency percentiles of the
-checkout request and of the whole add-and-check-out round, plus the ratio to the minimal
-Flask endpoint (``bench/minimal_app.py``) served by the same gunicorn settings and driven by
-the same client; then checks the database agrees (orders = successes, stock held = orders).
-Only 127.0.0.1 is contacted. A benchmark, not a test: nothing is asserted about the numbers.
+checkout request, of the delivery-options request (delivery) and of the whole round, plus the
+ratio to the minimal Flask endpoint (``bench/minimal_app.py``) served by the same gunicorn
+settings and driven by the same client; then checks the database agrees (orders = successes,
+stock held = orders; for deliveries one shipment per order, each from the store nearest to
+that buyer's address — every store has more stock than a run can take, so the nearest always
+has it — and how many were not is printed). Only 127.0.0.1 is contacted. A benchmark, not a
+test: nothing is asserted about the numbers.
 """
 
 from __future__ import annotations
@@ -30,6 +47,7 @@ import argparse
 import contextlib
 import http.client
 import json
+import math
 import os
 import random
 import secrets
@@ -58,6 +76,32 @@ from run_http import (
 
 VARIANTS = 20
 SLOTS = 20
+SCENARIOS = ("hot", "mixed", "delivery")
+
+COURIER = "delivery_local_courier"
+CASH_ON_DELIVERY = "payment_cash_on_delivery"
+CITY = "Hồ Chí Minh"
+# The first store (the pickup scenarios use only it) and, for deliveries, four more across
+# the city: (name, street, district, latitude, longitude).
+FIRST_STORE = ("Chi nhánh Quận 1", "1 Lê Lợi", "Quận 1", 10.7769, 106.7009)
+MORE_STORES = (
+    ("Chi nhánh Tân Bình", "12 Cộng Hòa", "Tân Bình", 10.8015, 106.6526),
+    ("Chi nhánh Thủ Đức", "5 Võ Văn Ngân", "Thủ Đức", 10.8497, 106.7717),
+    ("Chi nhánh Quận 7", "8 Nguyễn Văn Linh", "Quận 7", 10.7296, 106.7190),
+    ("Chi nhánh Bình Tân", "30 Kinh Dương Vương", "Bình Tân", 10.7652, 106.6039),
+)
+RADIUS_KM = 15
+# The riders' settings as the merchant types them in the dashboard (the plugin's form):
+# same day only, its cut-off at the last minute of the day (see the module docstring).
+COURIER_FORM = {"tiers": "3: 15000\n7 km: 25.000", "per_km_beyond": 5000,
+                "zone_radius_km": str(RADIUS_KM), "same_day": True,
+                "same_day_cutoff": "23:59", "express": False, "cod": True,
+                "cod_max_basket": 50_000_000, "inspect_before_accept": True, "attempts": 2,
+                "redelivery_fee": 10000}
+# Buyers' addresses: a sunflower spiral around the city centre, 1 to 9 km out, so they spread
+# evenly over the city and every one lies within the radius of its nearest store.
+CITY_CENTRE = (10.7850, 106.6950)
+GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
 
 
 # --- database --------------------------------------------------------------------------------
@@ -138,10 +182,36 @@ class Shop:
     variants: list[int]
     slots: list[str]
     buyers: list[str]  # consumer tokens
+    store_ids: list[int] = field(default_factory=list)  # every store (deliveries: five)
+    addresses: list[dict] = field(default_factory=list)  # deliveries: each buyer's address
+    nearest: list[int] = field(default_factory=list)  # and the store nearest to it
 
 
-def fill(env: dict[str, str], buyers: int, stock: int) -> Shop:
-    """One shop and ``buyers`` consumers, through the services (as the CLI would)."""
+def buyer_position(index: int, count: int) -> tuple[float, float]:
+    """Buyer ``index`` of ``count`` on the spiral: evenly spread, 1 to 9 km from the centre."""
+    from marketplace.search.geo import EARTH_RADIUS_M
+
+    metres = 1000 * (1 + 8 * math.sqrt((index + 0.5) / count))
+    angle = index * GOLDEN_ANGLE
+    lat = CITY_CENTRE[0] + math.degrees(metres * math.cos(angle) / EARTH_RADIUS_M)
+    lng = CITY_CENTRE[1] + math.degrees(
+        metres * math.sin(angle) / (EARTH_RADIUS_M * math.cos(math.radians(CITY_CENTRE[0]))))
+    return round(lat, 6), round(lng, 6)
+
+
+def nearest_store(stores: list[tuple[int, float, float]],
+                  position: tuple[float, float]) -> tuple[int, float]:
+    """(store id, metres) of the nearest store, ties to the lower id as the planner breaks
+    them (``marketplace.delivery.planning.parcels``)."""
+    from marketplace.search.geo import haversine_m
+
+    return min(((store_id, haversine_m(lat, lng, *position)) for store_id, lat, lng in stores),
+               key=lambda found: (found[1], found[0]))
+
+
+def fill(env: dict[str, str], buyers: int, stock: int, *, delivery: bool = False) -> Shop:
+    """One shop and ``buyers`` consumers, through the services (as the CLI would); with
+    ``delivery``, four more stores, the merchant's riders and cash on delivery too."""
     os.environ.update(env)
     from marketplace import create_app
     from marketplace.accounts.services import create_token, register_user
@@ -167,20 +237,30 @@ def fill(env: dict[str, str], buyers: int, stock: int) -> Shop:
         merchant = create_merchant(owner=owner, data={"name": "Giày Bench"}, commission_bp=0)
         merchant_status(merchant, "approve", actor=admin)
         plugin_services.set_enabled(merchant, "payment_pay_at_store", True)
-        store = create_store(merchant, {
-            "name": "Chi nhánh Quận 1", "address_line": "1 Lê Lợi", "city": "Hồ Chí Minh",
-            "latitude": 10.7769, "longitude": 106.7009, "pickup_enabled": True,
-            "pickup_lead_minutes": 0, "pickup_slot_minutes": 30,
-            "pickup_orders_per_slot": 10_000}, default_timezone="Asia/Ho_Chi_Minh")
-        set_opening_hours(store, [{"weekday": d, "opens": "00:00", "closes": "00:00",
-                                   "overnight": True} for d in range(7)])
+        stores = []
+        for number, (name, street, _district, lat, lng) in enumerate(
+                (FIRST_STORE, *MORE_STORES) if delivery else (FIRST_STORE,)):
+            store = create_store(merchant, {
+                "name": name, "address_line": street, "city": CITY, "latitude": lat,
+                "longitude": lng, "pickup_enabled": number == 0, "pickup_lead_minutes": 0,
+                "pickup_slot_minutes": 30, "pickup_orders_per_slot": 10_000},
+                default_timezone="Asia/Ho_Chi_Minh")
+            set_opening_hours(store, [{"weekday": d, "opens": "00:00", "closes": "00:00",
+                                       "overnight": True} for d in range(7)])
+            stores.append(store)
+        store = stores[0]
         listing = create_listing(merchant, {"title": "Giày chạy bộ", "variants": [
             {"sku": f"RUN-{n:02d}", "price": 900_000 + n * 10_000,
              "options": {"size": str(36 + n)}} for n in range(VARIANTS)]})
         change_status(listing, "publish")
-        for variant in listing.variants:
-            adjust_stock(store=store, variant=variant, delta=stock, reason="receipt",
-                         actor_id=None)
+        for each in stores:
+            for variant in listing.variants:
+                adjust_stock(store=each, variant=variant, delta=stock, reason="receipt",
+                             actor_id=None)
+        if delivery:
+            plugin_services.update_merchant_settings(merchant, COURIER, COURIER_FORM)
+            plugin_services.set_enabled(merchant, COURIER, True)
+            plugin_services.set_enabled(merchant, CASH_ON_DELIVERY, True)
         # Slots from tomorrow on: none of them can pass while the benchmark runs.
         tomorrow = pickup_slots.local_today(store, utcnow()) + timedelta(days=1)
         found = pickup_slots.day_slots(store, tomorrow)[:SLOTS]
@@ -192,29 +272,83 @@ def fill(env: dict[str, str], buyers: int, stock: int) -> Shop:
             tokens.append(plaintext)
         db.session.commit()
         shop = Shop(merchant.id, store.id, [v.id for v in listing.variants],
-                    [s.start.isoformat() for s in found], tokens)
+                    [s.start.isoformat() for s in found], tokens, [s.id for s in stores])
+        if delivery:
+            places = [(s.id, s.latitude, s.longitude) for s in stores]
+            districts = {s.id: district for s, (_n, _s, district, _la, _lo)
+                         in zip(stores, (FIRST_STORE, *MORE_STORES), strict=True)}
+            for n in range(buyers):
+                lat, lng = buyer_position(n, buyers)
+                store_id, metres = nearest_store(places, (lat, lng))
+                if metres > RADIUS_KM * 1000:
+                    sys.exit(f"buyer {n} at {lat}, {lng} is {metres:.0f} m from the nearest "
+                             f"store, beyond the riders' {RADIUS_KM} km")
+                shop.nearest.append(store_id)
+                shop.addresses.append({
+                    "label": "Nhà", "recipient_name": f"Khách {n}", "phone": f"09{n:08d}",
+                    "line": f"{n + 1} Đường Số {n % 30 + 1}", "district": districts[store_id],
+                    "city": CITY, "latitude": lat, "longitude": lng})
         db.session.remove()
         db.engine.dispose()
     return shop
 
 
-def tally(env: dict[str, str], shop: Shop) -> tuple[int, int]:
-    """Orders in the database and units held at the store (they must agree)."""
+@dataclass
+class Tally:
+    orders: int  # all orders
+    held: int  # units held at the shop's stores
+    deliveries: int = 0  # delivery orders
+    shipments: int = 0
+    not_one_shipment: int = 0  # delivery orders with no shipment or several
+    not_nearest: int = 0  # shipments not from the store nearest the buyer's address
+    by_store: dict[str, int] = field(default_factory=dict)  # shipments per store
+
+
+def tally(env: dict[str, str], shop: Shop) -> Tally:
+    """What the database holds, to compare with the answers."""
     import sqlalchemy as sa
 
     from marketplace import create_app
+    from marketplace.delivery.models import Shipment
     from marketplace.extensions import db
     from marketplace.inventory.models import StockLevel
     from marketplace.orders.models import Order
+    from marketplace.stores.models import Store
 
     app = create_app()
     with app.app_context():
         orders = db.session.scalar(sa.select(sa.func.count()).select_from(Order))
         held = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(StockLevel.reserved), 0))
-                                 .where(StockLevel.store_id == shop.store_id))
+                                 .where(StockLevel.store_id.in_(shop.store_ids)))
+        found = Tally(orders, held)
+        if shop.addresses:
+            delivered = sa.select(Order.id).where(Order.fulfilment == "delivery")
+            found.deliveries = db.session.scalar(
+                sa.select(sa.func.count()).select_from(delivered.subquery()))
+            found.shipments = db.session.scalar(sa.select(sa.func.count()).select_from(Shipment))
+            per_order = (sa.select(Order.id, sa.func.count(Shipment.id).label("n"))
+                         .outerjoin(Shipment, Shipment.order_id == Order.id)
+                         .where(Order.fulfilment == "delivery").group_by(Order.id).subquery())
+            found.not_one_shipment = db.session.scalar(
+                sa.select(sa.func.count()).select_from(per_order).where(per_order.c.n != 1))
+            expected = {a["recipient_name"]: (shop.nearest[n], a["latitude"], a["longitude"])
+                        for n, a in enumerate(shop.addresses)}
+            rows = db.session.execute(
+                sa.select(Shipment.recipient_name, Shipment.latitude, Shipment.longitude,
+                          Shipment.store_id, Order.store_id)
+                .join(Order, Order.id == Shipment.order_id))
+            for recipient, lat, lng, store_id, order_store_id in rows:
+                nearest, want_lat, want_lng = expected.get(recipient, (None, None, None))
+                if (store_id != nearest or order_store_id != store_id
+                        or (lat, lng) != (want_lat, want_lng)):
+                    found.not_nearest += 1
+            found.by_store = dict(db.session.execute(
+                sa.select(Store.name, sa.func.count(Shipment.id))
+                .join(Shipment, Shipment.store_id == Store.id)
+                .group_by(Store.id, Store.name).order_by(Store.id)).all())
         db.session.remove()
         db.engine.dispose()
-    return orders, held
+    return found
 
 
 # --- load ------------------------------------------------------------------------------------
@@ -223,8 +357,10 @@ def tally(env: dict[str, str], shop: Shop) -> tuple[int, int]:
 class Outcome:
     name: str
     checkout: list[float] = field(default_factory=list)  # seconds, placed orders only
-    rounds: list[float] = field(default_factory=list)    # add to cart + checkout
+    rounds: list[float] = field(default_factory=list)    # add to cart (+ options) + checkout
+    options: list[float] = field(default_factory=list)   # delivery options answered with offers
     statuses: dict[str, int] = field(default_factory=dict)
+    offers: dict[str, int] = field(default_factory=dict)  # the first offer: carrier/service
     elapsed: float = 0.0
 
     @property
@@ -238,8 +374,8 @@ class Outcome:
 
 
 def post(conn: http.client.HTTPConnection, path: str, body: dict,
-         headers: dict[str, str]) -> tuple[int, dict]:
-    conn.request("POST", path, body=json.dumps(body),
+         headers: dict[str, str], *, method: str = "POST") -> tuple[int, dict]:
+    conn.request(method, path, body=json.dumps(body),
                  headers={"Content-Type": "application/json", **headers})
     response = conn.getresponse()
     data = response.read()
@@ -293,6 +429,77 @@ def shop_round(port: int, shop: Shop, *, total: int, hot: bool, name: str,
     return outcome
 
 
+def delivery_round(port: int, shop: Shop, *, total: int, time_limit: float) -> Outcome:
+    """Each buyer: one item in the cart, the delivery options for its own address (cash at
+    the door), then checkout with the first offer and cash on delivery."""
+    outcome = Outcome("delivery")
+    lock = threading.Lock()
+    budget = Budget(total, time_limit)
+
+    def count(counts: dict[str, int], key: str) -> None:
+        with lock:
+            counts[key] = counts.get(key, 0) + 1
+
+    def empty(conn, cart: dict, auth: dict[str, str]) -> None:
+        # A round that failed leaves its item in the cart: take it out, or the next round
+        # would check out two units and the count of units held would no longer be orders.
+        for line in cart.get("lines", ()):
+            post(conn, f"/api/v1/consumer/cart/lines/{line['id']}", {}, auth, method="DELETE")
+
+    def buyer(index: int, token: str) -> None:
+        chooser = random.Random(index)
+        address = shop.addresses[index]
+        auth = {"Authorization": f"Bearer {token}", "Accept-Language": "vi"}
+        conn = http.client.HTTPConnection(HOST, port, timeout=60)
+        try:
+            while budget.take():
+                started = time.perf_counter()
+                status, cart = post(conn, "/api/v1/consumer/cart/lines",
+                                    {"variant_id": chooser.choice(shop.variants),
+                                     "quantity": 1}, auth)
+                if status != 201:
+                    count(outcome.statuses, f"cart {status} {cart.get('code', '')}".strip())
+                    continue
+                asked = time.perf_counter()
+                status, plan = post(conn, "/api/v1/consumer/delivery-options", {
+                    "merchant_id": shop.merchant_id, "address": address,
+                    "cash_on_delivery": True}, auth)
+                answered = time.perf_counter()
+                offers = plan.get("offers") or []
+                count(outcome.statuses, f"options {status} "
+                      f"{plan.get('code', '') or ('' if offers else 'no offer')}".strip())
+                if status != 200 or not offers:
+                    empty(conn, cart, auth)
+                    continue
+                with lock:
+                    outcome.options.append(answered - asked)
+                offer = offers[0]
+                count(outcome.offers, f"{offer['carrier']}/{offer['service']}"
+                      + (" split" if plan.get("split") else ""))
+                checkout_started = time.perf_counter()
+                status, body = post(conn, "/api/v1/consumer/checkout", {
+                    "cart_version": cart["version"],
+                    "orders": [{"merchant_id": shop.merchant_id, "fulfilment": "delivery",
+                                "address": address, "carrier": offer["carrier"],
+                                "service": offer["service"],
+                                "accept_split": bool(plan.get("split")),
+                                "payment_provider": "cash_on_delivery"}]},
+                    {**auth, "Idempotency-Key": str(uuid.uuid4())})
+                finished = time.perf_counter()
+                count(outcome.statuses, f"checkout {status} {body.get('code', '')}".strip())
+                if status == 201:
+                    with lock:
+                        outcome.checkout.append(finished - checkout_started)
+                        outcome.rounds.append(finished - started)
+                else:
+                    empty(conn, cart, auth)
+        finally:
+            conn.close()
+
+    outcome.elapsed = run_clients(buyer, list(enumerate(shop.buyers)), time_limit=time_limit)
+    return outcome
+
+
 # --- report ----------------------------------------------------------------------------------
 
 def report(outcomes: list[Outcome], baseline: Result) -> None:
@@ -313,13 +520,33 @@ def report(outcomes: list[Outcome], baseline: Result) -> None:
               f"{o.percentile(o.rounds, 50):>10.2f} {o.percentile(o.rounds, 95):>8.2f} "
               f"{o.percentile(o.rounds, 99):>8.2f} {p50 / base_p50:>9.2f} "
               f"{rate / baseline.throughput:>14.3f}")
+        if o.options:
+            options_p50 = o.percentile(o.options, 50)
+            print(f"{'  options':<10} {len(o.options):>6} {'':>9} {options_p50:>13.2f} "
+                  f"{o.percentile(o.options, 95):>8.2f} {o.percentile(o.options, 99):>8.2f} "
+                  f"{'':>10} {'':>8} {'':>8} {options_p50 / base_p50:>9.2f}"
+                  f"{'':>15}   (POST delivery-options)")
         print(f"{'':<10} responses: {dict(sorted(o.statuses.items()))}")
-    print("latencies in ms; 'round' = add to cart + check out")
+        if o.offers:
+            print(f"{'':<10} first offer: {dict(sorted(o.offers.items()))}")
+    print("latencies in ms; 'round' = add to cart (+ delivery options) + check out; the "
+          "options row counts the answers with offers")
+
+
+def scenario_list(text: str) -> list[str]:
+    chosen = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in SCENARIOS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"choose among {', '.join(SCENARIOS)}, "
+                                         "separated by commas")
+    return [name for name in SCENARIOS if name in chosen]  # each once, in the usual order
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=1000, help="per scenario (max 20000)")
+    parser.add_argument("--scenarios", type=scenario_list, default=list(SCENARIOS),
+                        help=f"comma-separated, among {','.join(SCENARIOS)} (default: all)")
     server_arguments(parser, concurrency=16, clients="one consumer each", run="per scenario")
     args = parser.parse_args()
     total = max(1, min(args.orders, 20_000))
@@ -328,28 +555,41 @@ def main() -> int:
     stock = 2 * total + 10  # never runs out: this measures placing, not refusing
 
     print(f"gunicorn: {args.workers} workers × {args.threads} threads per server; client: "
-          f"{concurrency} consumers, {total} checkouts per scenario; {os.cpu_count()} CPU cores")
+          f"{concurrency} consumers, {total} checkouts per scenario "
+          f"({', '.join(args.scenarios)}); {os.cpu_count()} CPU cores")
     with throwaway_postgres(args.admin_url) as (name, env, servers):
         started = time.perf_counter()
         migrate(env)
-        shop = fill(env, concurrency, stock)
+        shop = fill(env, concurrency, stock, delivery="delivery" in args.scenarios)
         print(f"PostgreSQL database {name} migrated and filled in "
               f"{time.perf_counter() - started:.1f} s")
         minimal, market = start_servers(env, servers, workers=args.workers,
                                         threads=args.threads)
         baseline = drive("minimal flask", minimal.port, "/ping", total=total,
                          concurrency=concurrency, time_limit=time_limit)
-        outcomes = [shop_round(market.port, shop, total=total, hot=hot, name=label,
+        outcomes = [delivery_round(market.port, shop, total=total, time_limit=time_limit)
+                    if label == "delivery" else
+                    shop_round(market.port, shop, total=total, hot=label == "hot", name=label,
                                time_limit=time_limit)
-                    for label, hot in (("hot", True), ("mixed", False))]
+                    for label in args.scenarios]
         stop_all(servers)
-        orders, held = tally(env, shop)
+        found = tally(env, shop)
     print()
     report(outcomes, baseline)
     placed = sum(o.placed for o in outcomes)
-    agree = orders == placed == held
-    print(f"database: {orders} orders, {held} units held, {placed} placed as answered: "
-          f"{'consistent' if agree else 'INCONSISTENT'}")
+    agree = found.orders == placed == found.held
+    print(f"database: {found.orders} orders, {found.held} units held, {placed} placed as "
+          f"answered: {'consistent' if agree else 'INCONSISTENT'}")
+    delivered = sum(o.placed for o in outcomes if o.name == "delivery")
+    if "delivery" in args.scenarios:
+        fine = (found.deliveries == delivered == found.shipments
+                and not found.not_one_shipment and not found.not_nearest)
+        print(f"deliveries: {found.deliveries} orders, {delivered} placed as answered, "
+              f"{found.shipments} shipments, {found.not_one_shipment} orders without exactly "
+              f"one, {found.not_nearest} not from the nearest store with stock: "
+              f"{'consistent' if fine else 'INCONSISTENT'}")
+        print(f"{'':<12}shipments by store: {found.by_store}")
+        agree = agree and fine
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"baseline": {
@@ -359,8 +599,15 @@ def main() -> int:
                            "checkout_p50_ms": o.percentile(o.checkout, 50),
                            "checkout_p95_ms": o.percentile(o.checkout, 95),
                            "checkout_p99_ms": o.percentile(o.checkout, 99),
+                           "round_p50_ms": o.percentile(o.rounds, 50),
+                           "round_p95_ms": o.percentile(o.rounds, 95),
+                           "round_p99_ms": o.percentile(o.rounds, 99),
+                           **({"options_p50_ms": o.percentile(o.options, 50),
+                               "options_p95_ms": o.percentile(o.options, 95),
+                               "options_p99_ms": o.percentile(o.options, 99),
+                               "first_offers": o.offers} if o.name == "delivery" else {}),
                            "statuses": o.statuses} for o in outcomes],
-            "consistent": agree}, indent=2))
+            "database": vars(found), "consistent": agree}, indent=2))
     return 0 if agree else 1
 
 

@@ -329,12 +329,27 @@ def same_day_window(rule: SameDay, schedule: Schedule,
 def express_window(rule: Express, schedule: Schedule,
                    now: datetime) -> tuple[datetime, datetime] | None:
     """(now, now + hours) in UTC if the store is open now and still open then, else None."""
-    closes = schedule.closes_at(now)
     # Aware datetimes in a zone add wall-clock time; in UTC the hours are real hours.
     arrives = now.astimezone(UTC) + timedelta(hours=rule.hours)
-    if closes is None or arrives > closes:
+    if not _open_through(schedule, now, arrives):
         return None
     return now.astimezone(UTC), arrives
+
+
+def _open_through(schedule: Schedule, start: datetime, end: datetime) -> bool:
+    """Open without a break from ``start`` until ``end``, following back-to-back openings
+    (a store open around the clock has one opening a day, each ending as the next begins).
+    Only the openings up to ``end`` are looked at: ``Schedule.closes_at`` would search a
+    year ahead for the closing of a store that never closes."""
+    span = schedule.current_interval(start)
+    while span is not None:
+        if span[1] >= end:
+            return True
+        following = schedule.current_interval(span[1])
+        if following is None or following[1] <= span[1]:
+            return False
+        span = following
+    return False
 
 
 # --- The quote ----------------------------------------------------------------------------

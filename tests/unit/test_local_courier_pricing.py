@@ -259,6 +259,14 @@ def test_express_runs_through_back_to_back_openings_but_not_a_break():
     assert "express" not in services(ask(now=at(WED, 11), schedule=with_break))
 
 
+def test_express_around_the_clock_at_a_store_that_never_closes():
+    always = Schedule(HCM, {weekday: [Interval(time(0), time(0), True)] for weekday in range(7)},
+                      {})
+    for hour in (0, 3, 23):
+        express = services(ask(now=at(WED, hour, 30), schedule=always))["express"]
+        assert express.end - express.start == timedelta(hours=2)
+
+
 def test_no_express_on_a_holiday():
     result = services(ask(now=at(WED, 10), schedule=daily(exceptions={WED: []})))
     assert list(result) == ["same_day"]

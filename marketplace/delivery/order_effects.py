@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from ..errors import ValidationError
 from ..extensions import db
 from ..orders.audit import SYSTEM, Actor
+from ..orders.models import OrderAdjustment
 from ..orders.states import OPEN_STATES, Fulfilment, OrderEvent, OrderState
 from ..outbox.services import enqueue
 from ..payments import services as payments
@@ -85,6 +86,8 @@ def shipment_moved(shipment: Shipment, event: ShipmentEvent, old: ShipmentState,
     actor = SYSTEM if actor_id is None else Actor("staff", actor_id)
     if event == ShipmentEvent.PICK_UP and order.state != OrderState.SHIPPED:
         _dispatch(order, actor=actor, now=now)
+    elif event == ShipmentEvent.REDELIVER:
+        _charge_redelivery(order, shipment)
     elif ShipmentState(shipment.state) in FINAL_STATES:
         _maybe_finish(order, actor=actor, now=now)
 
@@ -96,6 +99,27 @@ def _dispatch(order, *, actor: Actor, now: datetime) -> None:
     for payment in order.payments:
         if payment.state == PaymentState.AUTHORIZED:
             payments.settle_online(payment, payment.amount, actor=actor)
+
+
+def _charge_redelivery(order, shipment: Shipment) -> None:
+    """Another attempt costs the carrier's re-delivery fee (shown at checkout), added to the
+    order and to the cash the courier collects at the door. Only when the customer pays in
+    cash there: an order paid online was captured when it left, so the merchant bears it."""
+    fee = shipment.redelivery_fee
+    cash = next((p for p in order.payments if p.state == PaymentState.PENDING
+                 and payments.provider_for(p).collected_on_delivery), None)
+    if not fee or cash is None:
+        return
+    order.adjustments.append(OrderAdjustment(
+        merchant_id=order.merchant_id, code=REDELIVERY_FEE, amount=fee,
+        label=str(_l("Re-delivery (attempt %(n)d)", n=shipment.attempts))))
+    order.adjustments_total += fee
+    order.total += fee
+    cash.amount += fee
+    shipment.cod_amount += fee
+
+
+REDELIVERY_FEE = "redelivery"  # the adjustment code of a new attempt's fee
 
 
 def _maybe_finish(order, *, actor: Actor, now: datetime) -> None:

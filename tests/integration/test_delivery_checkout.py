@@ -398,6 +398,7 @@ def test_the_customer_is_told_when_the_courier_is_on_the_way_and_when_an_attempt
     from marketplace.notifications.mail import TOPIC
 
     merchant, _stores, listing = shop
+    buyer.locale = "en"  # written in the customer's language
     order = buy(buyer, [(listing.variants[0], 1)], [delivery(merchant)]).orders[0]
     (parcel,) = shipments_of(order)
     walk(parcel, "pick_up", "forward", "send_out")
@@ -507,3 +508,34 @@ def test_a_card_is_authorized_at_the_order_captured_when_the_parcel_leaves_and_r
     drain()
     db.session.refresh(payment)
     assert (payment.state, payment.refunded_amount) == ("refunded", order.total)
+
+
+def test_another_attempt_costs_the_redelivery_fee_in_cash_at_the_door(shop, buyer):
+    merchant, _stores, listing = shop
+    order = buy(buyer, [(listing.variants[0], 1)], [delivery(merchant)]).orders[0]
+    (parcel,) = shipments_of(order)
+    total = order.total
+    walk(parcel, "pick_up", "forward", "send_out", "fail_attempt", note="Nobody home")
+    assert (order.total, parcel.cod_amount) == (total, total)  # a failure costs nothing
+    walk(parcel, "redeliver")
+    assert (order.total, parcel.cod_amount, order.payments[0].amount) == (
+        total + 10000, total + 10000, total + 10000)
+    assert [(a.code, a.amount) for a in order.adjustments][-1] == ("redelivery", 10000)
+    assert order.adjustments_total == sum(a.amount for a in order.adjustments)
+    walk(parcel, "deliver", cash=total + 10000)
+    assert order.state == "delivered" and order.settled_total == total + 10000
+
+
+def test_an_order_paid_online_is_not_charged_for_another_attempt(shop, buyer):
+    merchant, _stores, listing = shop
+    plugin_services.update_merchant_settings(merchant, "payment_vietqr", {
+        "bank_bin": "970436", "account_number": "0071000888888",
+        "account_name": "CONG TY TNHH SUONG SOM"})
+    plugin_services.set_enabled(merchant, "payment_vietqr", True)
+    order = buy(buyer, [(listing.variants[0], 1)], [delivery(merchant, provider="vietqr")]
+                ).orders[0]
+    lifecycle.payment_received(order, order.total, actor=Actor("staff", None), now=NOW)
+    (parcel,) = shipments_of(order)
+    total = order.total
+    walk(parcel, "pick_up", "forward", "send_out", "fail_attempt", "redeliver")
+    assert (order.total, parcel.cod_amount) == (total, 0)

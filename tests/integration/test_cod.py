@@ -27,19 +27,12 @@ from marketplace.plugins import services as plugin_services
 from marketplace.plugins.manager import current_platform
 from marketplace.settlement.models import LedgerEntry
 from tests.support import doorstep as doorstep_double
-from tests.support.doorstep import NAME
+from tests.support.doorstep import COD, HOME, NAME, NEAR_SECOND
 from tests.support.shopping import NOW, buy, stock
 
 pytestmark = pytest.mark.usefixtures("english")
 
-COD = "payment_cash_on_delivery"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
-HOME = {"label": "Nhà", "recipient_name": "Trần Thị Bình", "phone": "0901 234 567",
-        "line": "12 Nguyễn Huệ", "ward": "Bến Nghé", "district": "Quận 1",
-        "city": "Hồ Chí Minh", "latitude": 10.7741, "longitude": 106.7038}
-# Next to the second store (10.80, 106.72): it ships from there.
-NEAR_SECOND = HOME | {"line": "5 Điện Biên Phủ", "district": "Bình Thạnh",
-                      "latitude": 10.8003, "longitude": 106.7205}
 # Ho Chi Minh City is UTC+7: 16:55 UTC is 23:55 on 2 December there, 17:05 UTC is 00:05 on
 # the 3rd (still the 2nd in UTC).
 LATE_EVENING = datetime(2026, 12, 2, 16, 55, tzinfo=UTC)
@@ -54,12 +47,7 @@ def doorstep(app, register_plugin):
 
 @pytest.fixture
 def shop(selling_shop, doorstep):
-    """Two stores in Ho Chi Minh City selling by delivery with cash on delivery."""
-    merchant, stores, listing = selling_shop()
-    plugin_services.set_enabled(merchant, NAME, True)
-    plugin_services.set_enabled(merchant, COD, True)
-    db.session.flush()
-    return merchant, stores, listing
+    return doorstep_double.delivering_shop(selling_shop)
 
 
 def delivery(merchant, address=HOME) -> dict:

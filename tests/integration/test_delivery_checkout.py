@@ -28,18 +28,11 @@ from marketplace.outbox.models import OutboxMessage
 from marketplace.outbox.services import drain
 from marketplace.plugins import services as plugin_services
 from tests.support import doorstep as doorstep_double
-from tests.support.doorstep import NAME
+from tests.support.doorstep import HOME, NAME, NEAR_SECOND
 from tests.support.shopping import NOW, buy, stock
 
 pytestmark = pytest.mark.usefixtures("english")
 
-COD = "payment_cash_on_delivery"
-HOME = {"label": "Nhà", "recipient_name": "Trần Thị Bình", "phone": "0901 234 567",
-        "line": "12 Nguyễn Huệ", "ward": "Bến Nghé", "district": "Quận 1",
-        "city": "Hồ Chí Minh", "latitude": 10.7741, "longitude": 106.7038}
-# Next to the second store (10.80, 106.72), 3.3 km from the first.
-NEAR_SECOND = HOME | {"line": "5 Điện Biên Phủ", "district": "Bình Thạnh",
-                      "latitude": 10.8003, "longitude": 106.7205}
 FAR_AWAY = HOME | {"city": "Hà Nội", "latitude": 21.0285, "longitude": 105.8542}
 
 
@@ -50,12 +43,7 @@ def doorstep(app, register_plugin):
 
 @pytest.fixture
 def shop(selling_shop, doorstep):
-    """Two stores: the first (Quận 1) has 10 of each variant, the second (Bình Thạnh) 3."""
-    merchant, stores, listing = selling_shop()
-    plugin_services.set_enabled(merchant, NAME, True)
-    plugin_services.set_enabled(merchant, COD, True)
-    db.session.flush()
-    return merchant, stores, listing
+    return doorstep_double.delivering_shop(selling_shop)
 
 
 def delivery(merchant, *, address=HOME, service="standard", provider="cash_on_delivery",

@@ -100,3 +100,26 @@ def install(app, register_plugin) -> Doorstep:
     plugin.marketplace_register_carriers(
         register=lambda carrier: carriers.register(carrier, plugin=NAME))
     return plugin.carrier
+
+
+COD = "payment_cash_on_delivery"
+# A customer's home in Quận 1, 0.45 km from the first store ``make_store`` puts there.
+HOME = {"label": "Nhà", "recipient_name": "Trần Thị Bình", "phone": "0901 234 567",
+        "line": "12 Nguyễn Huệ", "ward": "Bến Nghé", "district": "Quận 1",
+        "city": "Hồ Chí Minh", "latitude": 10.7741, "longitude": 106.7038}
+# Next to the second store of ``selling_shop`` (10.80, 106.72), 3.3 km from the first.
+NEAR_SECOND = HOME | {"line": "5 Điện Biên Phủ", "district": "Bình Thạnh",
+                      "latitude": 10.8003, "longitude": 106.7205}
+
+
+def delivering_shop(selling_shop):
+    """``selling_shop()`` (two stores: 10 of each variant at the first, 3 at the second)
+    delivering with this carrier and taking cash on delivery."""
+    from marketplace.extensions import db
+    from marketplace.plugins import services as plugin_services
+
+    merchant, stores, listing = selling_shop()
+    plugin_services.set_enabled(merchant, NAME, True)
+    plugin_services.set_enabled(merchant, COD, True)
+    db.session.flush()
+    return merchant, stores, listing
